@@ -1,0 +1,217 @@
+"""The `travel` command line: parse, call a harness function, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import astuple, fields
+from functools import wraps
+from pathlib import Path
+
+import click
+import mysql.connector
+
+from .db import DatabaseUrl
+from .drift import scheduler_warnings
+from .drift import validate as run_validate
+from .errors import TravelError
+from .migrate import InfoRow, Migrator
+from .output import output_options, render
+from .project import Project, find_root
+from .server import LocalServer
+
+LOCAL_SERVER_DIR = Path(".travel") / "server"
+
+
+class Context:
+    def __init__(self, database_url: str | None, project_dir: str | None):
+        self.database_url = database_url
+        self.project_dir = Path(project_dir) if project_dir else None
+
+    def url(self) -> DatabaseUrl:
+        """The URL given, else the local server's (started now if needed, saying so)."""
+        if self.database_url:
+            return DatabaseUrl.parse(self.database_url)
+        server = LocalServer(LOCAL_SERVER_DIR)
+        state, started = server.start()
+        if started:
+            click.echo(f"started the local server on 127.0.0.1:{state.port} (data in {server.datadir})", err=True)
+        return server.url()
+
+    def project(self) -> Project:
+        return Project(find_root(self.project_dir))
+
+    def migrator(self) -> Migrator:
+        return Migrator(self.url(), self.project(), echo=lambda line: click.echo(line, err=True))
+
+
+def reports_errors(command):
+    """Turn expected failures into a one-line message and exit code 1."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except TravelError as err:
+            raise click.ClickException(str(err)) from err
+        except mysql.connector.Error as err:
+            raise click.ClickException(f"database error {err.errno}: {err.msg}") from err
+        except ValueError as err:
+            raise click.ClickException(str(err)) from err
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database-url",
+    envvar="TRAVEL_DATABASE_URL",
+    help="mysql://user:password@host:port/database. Default: the local server under .travel/server/.",
+)
+@click.option(
+    "--project",
+    "project_dir",
+    envvar="TRAVEL_PROJECT_DIR",
+    type=click.Path(file_okay=False, exists=True),
+    help="Directory holding schema/, procedures/ and views/. Default: the current one, else the package's.",
+)
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None, project_dir: str | None) -> None:
+    """travel-db: ticket reservations for flights, trains and buses, in the database.
+
+    Example: travel migrate && travel info
+    """
+    ctx.obj = Context(database_url, project_dir)
+
+
+# -- server ---------------------------------------------------------------------------
+@cli.group()
+def server() -> None:
+    """The private local server under .travel/server/ (used when no --database-url is given).
+
+    Example: travel server start && travel server status
+    """
+
+
+@server.command("start")
+@reports_errors
+def server_start() -> None:
+    """Initialise (first time) and start the local server on a free port of 127.0.0.1.
+
+    Example: travel server start
+    """
+    local = LocalServer(LOCAL_SERVER_DIR)
+    state, started = local.start()
+    verb = "started" if started else "already running"
+    click.echo(f"{verb}: mysql://root@127.0.0.1:{state.port}/travel (pid {state.pid}, data {state.datadir})")
+
+
+@server.command("stop")
+@reports_errors
+def server_stop() -> None:
+    """Shut the local server down cleanly.
+
+    Example: travel server stop
+    """
+    stopped = LocalServer(LOCAL_SERVER_DIR).stop()
+    click.echo("stopped" if stopped else "not running")
+
+
+@server.command("status")
+@output_options
+@reports_errors
+def server_status(fmt: str) -> None:
+    """Version, port, pid, data directory and event scheduler of the local server.
+
+    Exits 1 when it is not running. Example: travel server status --format json
+    """
+    status = LocalServer(LOCAL_SERVER_DIR).status()
+    click.echo(render(list(status), [list(status.values())], fmt))
+    if not status["running"]:
+        sys.exit(1)
+
+
+# -- migrations -----------------------------------------------------------------------
+LOCK_TIMEOUT = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=60,
+    show_default=True,
+    help="Seconds to wait for another deployer's lock before giving up.",
+)
+
+
+@cli.command()
+@click.option("--target", metavar="VERSION", help="Apply versions up to and including this one (e.g. 0003).")
+@click.option("--dry-run", is_flag=True, help="Print the exact SQL that would run; change nothing.")
+@LOCK_TIMEOUT
+@click.pass_obj
+@reports_errors
+def migrate(obj: Context, target: str | None, dry_run: bool, lock_timeout: float) -> None:
+    """Apply pending schema/ versions in order, then changed procedures/ and views/.
+
+    Safe to re-run; a failed file resumes at the statement that failed once it is fixed.
+    Example: travel migrate --dry-run | less
+    """
+    migrator = obj.migrator()
+    if dry_run:
+        migrator.echo = click.echo
+    count = migrator.migrate(target=target, dry_run=dry_run, lock_timeout=lock_timeout)
+    if not dry_run and count:
+        click.echo(f"{migrator.url.database}: applied {count} migration(s)", err=True)
+
+
+@cli.command()
+@output_options
+@click.pass_obj
+@reports_errors
+def info(obj: Context, fmt: str) -> None:
+    """Every migration with its state: applied, pending, failed, changed or missing.
+
+    Example: travel info --format json
+    """
+    migrator = obj.migrator()
+    rows = migrator.info()
+    click.echo(render([f.name for f in fields(InfoRow)], [astuple(r) for r in rows], fmt))
+    for warning in scheduler_warnings(migrator):
+        click.echo(f"warning: {warning}", err=True)
+
+
+@cli.command()
+@click.option("--no-drift", is_flag=True, help="Skip the drift check (the scratch-database comparison).")
+@click.pass_obj
+@reports_errors
+def validate(obj: Context, no_drift: bool) -> None:
+    """Exit 1 when applied files changed or are missing, a migration failed, or the live schema
+    drifted from what the files build (checked in a scratch database on the same server).
+
+    Example: travel validate
+    """
+    result = run_validate(obj.migrator(), check_drift=not no_drift)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for problem in result.problems:
+        click.echo(problem)
+    if not result.ok:
+        raise click.ClickException(f"validate found {len(result.problems)} problem(s)")
+    click.echo("valid: applied migrations match the files" + ("" if no_drift else " and the live schema"))
+
+
+@cli.command()
+@LOCK_TIMEOUT
+@click.pass_obj
+@reports_errors
+def repair(obj: Context, lock_timeout: float) -> None:
+    """Forget failed migration runs so the next migrate retries them from their first statement.
+
+    Use after undoing by hand what a failed file had applied, when its applied statements
+    changed. Example: travel repair && travel migrate
+    """
+    lines = obj.migrator().repair(lock_timeout=lock_timeout)
+    for line in lines:
+        click.echo(line)
+    if not lines:
+        click.echo("nothing to repair: no failed migrations")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,89 @@
+"""One exception type per error code of CONTRACT.md, raised from a single errno map."""
+
+from __future__ import annotations
+
+import mysql.connector
+
+
+class TravelError(Exception):
+    """Base of every error the harness reports to a user."""
+
+    code = "ERROR"
+    errno = 0
+    http_status = 500
+
+
+class BusinessError(TravelError):
+    """A failure signalled by a procedure (SQLSTATE 45000, errno 50001-50008)."""
+
+
+class InvalidArgument(BusinessError):
+    code, errno, http_status = "INVALID_ARGUMENT", 50001, 400
+
+
+class NotFound(BusinessError):
+    code, errno, http_status = "NOT_FOUND", 50002, 404
+
+
+class SoldOut(BusinessError):
+    code, errno, http_status = "SOLD_OUT", 50003, 409
+
+
+class InvalidState(BusinessError):
+    code, errno, http_status = "INVALID_STATE", 50004, 409
+
+
+class Duplicate(BusinessError):
+    code, errno, http_status = "DUPLICATE", 50005, 409
+
+
+class AmountMismatch(BusinessError):
+    code, errno, http_status = "AMOUNT_MISMATCH", 50006, 422
+
+
+class Forbidden(BusinessError):
+    code, errno, http_status = "FORBIDDEN", 50007, 403
+
+
+class TooLate(BusinessError):
+    code, errno, http_status = "TOO_LATE", 50008, 409
+
+
+class MigrationError(TravelError):
+    """A migration could not be applied, validated or locked; the message says how to fix it."""
+
+    code = "MIGRATION"
+
+
+class ServerError(TravelError):
+    """The local server could not be initialised, started or stopped."""
+
+    code = "SERVER"
+
+
+BUSINESS_ERRORS: dict[int, type[BusinessError]] = {
+    cls.errno: cls
+    for cls in (
+        InvalidArgument,
+        NotFound,
+        SoldOut,
+        InvalidState,
+        Duplicate,
+        AmountMismatch,
+        Forbidden,
+        TooLate,
+    )
+}
+
+# Errors worth retrying as a whole transaction: deadlock (also a Galera certification
+# failure) and lock wait timeout.
+RETRYABLE_ERRNOS = frozenset({1213, 1205})
+
+
+def translate(err: mysql.connector.Error) -> Exception:
+    """Turn a driver error into the contract's exception when it is one of ours."""
+    cls = BUSINESS_ERRORS.get(getattr(err, "errno", None) or 0)
+    if cls is None:
+        return err
+    message = err.msg if getattr(err, "msg", None) else str(err)
+    return cls(message)
