@@ -221,7 +221,9 @@ class Migrator:
         versioned = self.project.versioned()
         repeatables = self.project.repeatables()
         problems = [
-            f"{row.state}: {row.script}" for row in info_rows(versioned, history) if row.state in ("changed", "missing")
+            f"{row.state}: {row.script}"
+            for row in info_rows(versioned + repeatables, history)
+            if row.state == "changed" or (row.state == "missing" and row.version)
         ]
         if problems:
             raise MigrationError(

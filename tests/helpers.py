@@ -1,0 +1,38 @@
+"""Assertions shared by the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import mysql.connector
+import pytest
+
+from harness.db import connect
+
+
+def table_checksums(url) -> dict[str, Any]:
+    """CHECKSUM TABLE of every base table: equal before and after means nothing changed."""
+    conn = connect(url, autocommit=True)
+    cur = conn.cursor()
+    cur.execute(
+        "SELECT TABLE_NAME FROM information_schema.TABLES"
+        " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME"
+    )
+    tables = [row[0] for row in cur.fetchall()]
+    sums = {}
+    for table in tables:
+        cur.execute(f"CHECKSUM TABLE `{table}`")
+        sums[table] = cur.fetchone()[1]
+    conn.close()
+    return sums
+
+
+def assert_fails_unchanged(url, errno: int, action: Callable[[], Any]) -> mysql.connector.Error:
+    """`action` fails with MySQL errno `errno` and leaves every table as it was."""
+    before = table_checksums(url)
+    with pytest.raises(mysql.connector.Error) as caught:
+        action()
+    assert caught.value.errno == errno, f"expected errno {errno}, got {caught.value.errno}: {caught.value}"
+    assert table_checksums(url) == before, "a failed call changed data"
+    return caught.value
