@@ -344,9 +344,7 @@ class Migrator:
             _drain(cur)
         except mysql.connector.Error as err:
             conn.rollback()
-            cur.execute(
-                "UPDATE schema_history SET installed_on = CURRENT_TIMESTAMP WHERE installed_rank = %s", (rank,)
-            )
+            cur.execute("UPDATE schema_history SET installed_on = CURRENT_TIMESTAMP WHERE installed_rank = %s", (rank,))
             conn.commit()
             raise MigrationError(
                 f"{f.script}: statement {number} (line {statement.line}) failed: {err.msg} (errno {err.errno}).\n"
@@ -359,9 +357,7 @@ class Migrator:
             " VALUES (%s, %s, %s, %s)",
             (rank, number, statement.line, statement.checksum),
         )
-        cur.execute(
-            "UPDATE schema_history SET statements_applied = %s WHERE installed_rank = %s", (number, rank)
-        )
+        cur.execute("UPDATE schema_history SET statements_applied = %s WHERE installed_rank = %s", (number, rank))
         conn.commit()
 
     # -- repair ------------------------------------------------------------------------

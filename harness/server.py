@@ -7,6 +7,7 @@ server: everything lives under its directory.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -51,6 +52,8 @@ def free_port() -> int:
 
 
 def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -115,7 +118,6 @@ class LocalServer:
         """Shut the server down cleanly; returns False when it was not running."""
         state = self.state()
         if state is None:
-            self.state_file.unlink(missing_ok=True)
             return False
         try:
             conn = connect(self.url(""), database=False)
@@ -129,7 +131,8 @@ class LocalServer:
             time.sleep(0.05)
         if _pid_alive(state.pid):
             raise ServerError(f"server pid {state.pid} did not stop within {timeout:.0f}s; see {self.log}")
-        self.state_file.unlink(missing_ok=True)
+        state.pid = 0  # stopped; the port stays recorded so a restart can reuse it
+        self.state_file.write_text(json.dumps(asdict(state), indent=2))
         return True
 
     def status(self) -> dict[str, object]:
@@ -170,9 +173,7 @@ class LocalServer:
             command = [binary, "--no-defaults", "--initialize-insecure", f"--datadir={self.datadir}", "--user=root"]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
-            raise ServerError(
-                f"initialising {self.datadir} failed ({' '.join(command)}):\n{result.stderr[-2000:]}"
-            )
+            raise ServerError(f"initialising {self.datadir} failed ({' '.join(command)}):\n{result.stderr[-2000:]}")
 
     def _choose_port(self) -> int:
         if self.state_file.exists():  # keep the port a user may have written down, if free
@@ -223,15 +224,11 @@ class LocalServer:
         if not database:
             return
         conn = connect(self.url(""), database=False, autocommit=True)
-        conn.cursor().execute(
-            f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET {CHARSET} COLLATE {COLLATION}"
-        )
+        conn.cursor().execute(f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET {CHARSET} COLLATE {COLLATION}")
         conn.close()
 
 
 def _reap(pid: int) -> None:
     """Collect a child that has exited, so it does not linger as a zombie that looks alive."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

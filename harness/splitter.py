@@ -71,11 +71,11 @@ class _Scanner:
                 self._begin_next()
             elif ch in "'\"`":
                 self._skip_quoted(ch)
-            elif text.startswith("--", self.pos) and (
-                self.pos + 2 >= len(text) or text[self.pos + 2] in " \t\n"
+            elif (
+                text.startswith("--", self.pos)
+                and (self.pos + 2 >= len(text) or text[self.pos + 2] in " \t\n")
+                or ch == "#"
             ):
-                self._skip_until("\n")
-            elif ch == "#":
                 self._skip_until("\n")
             elif text.startswith("/*", self.pos):
                 self._skip_block_comment()

@@ -118,7 +118,9 @@ def test_dry_run_prints_the_sql_and_changes_nothing(migrator, empty_database):
 
 
 def test_failed_migration_resumes_after_the_fix(empty_database, tmp_path):
-    broken = "CREATE TABLE x (x_id INT PRIMARY KEY);\nCREATE TABLE y (y_id INT PRIMARY KEY);\nINSERT INTO nope VALUES (1);\n"
+    broken = (
+        "CREATE TABLE x (x_id INT PRIMARY KEY);\nCREATE TABLE y (y_id INT PRIMARY KEY);\nINSERT INTO nope VALUES (1);\n"
+    )
     project = write_project(tmp_path, {"schema/V0001__xy.sql": broken})
     migrator = Migrator(empty_database, project, echo=lambda _: None)
     with pytest.raises(MigrationError, match=r"(?s)statement 3 \(line 3\) failed.*resumes at this statement"):
@@ -157,8 +159,10 @@ def test_changed_applied_statement_refuses_until_repair(empty_database, tmp_path
         "the next migrate runs it from the start"
     ]
     assert migrator.migrate() == 1
-    assert rows(empty_database, "SELECT DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
-                " AND TABLE_NAME = 'x'") == [("bigint",)]
+    assert rows(
+        empty_database,
+        "SELECT DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'x'",
+    ) == [("bigint",)]
     assert validate(migrator).ok
 
 
@@ -202,9 +206,15 @@ def test_changed_repeatable_is_reapplied(migrator, project, empty_database):
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ("ALTER TABLE b ADD COLUMN note VARCHAR(10)", "drift: column b.note exists in the live schema but in no migration"),
+        (
+            "ALTER TABLE b ADD COLUMN note VARCHAR(10)",
+            "drift: column b.note exists in the live schema but in no migration",
+        ),
         ("ALTER TABLE a MODIFY a_id BIGINT", "drift: column a.a_id differs"),
-        ("CREATE INDEX idx_extra ON b (b_id)", "drift: index b.idx_extra exists in the live schema but in no migration"),
+        (
+            "CREATE INDEX idx_extra ON b (b_id)",
+            "drift: index b.idx_extra exists in the live schema but in no migration",
+        ),
         ("DROP PROCEDURE count_a", "drift: routine PROCEDURE count_a is missing from the live schema"),
         ("CREATE OR REPLACE VIEW a_ids AS SELECT a_id FROM a WHERE a_id > 0", "drift: view a_ids differs"),
     ],
@@ -218,8 +228,11 @@ def test_drift_after_a_manual_change_is_caught(migrator, empty_database, change,
     assert not result.ok
     assert any(p.startswith(expected) for p in result.problems), result.problems
     # the scratch database is gone
-    assert rows(empty_database, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE %s",
-                (f"{empty_database.database[:40]}_drift_%",)) == [(0,)]
+    assert rows(
+        empty_database,
+        "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE %s",
+        (f"{empty_database.database[:40]}_drift_%",),
+    ) == [(0,)]
 
 
 def test_second_deployer_waits_then_fails_naming_the_holder(migrator, empty_database):
@@ -267,8 +280,10 @@ def test_two_concurrent_migrate_processes(empty_database, tmp_path):
     conn.close()
     patient = travel("migrate", "--lock-timeout", "30")
     impatient = travel("migrate", "--lock-timeout", "0")
-    outputs = {name: (p.wait(60), *p.communicate()) for name, p in
-               (("first", first), ("patient", patient), ("impatient", impatient))}
+    outputs = {
+        name: (p.wait(60), *p.communicate())
+        for name, p in (("first", first), ("patient", patient), ("impatient", impatient))
+    }
     assert outputs["first"][0] == 0, outputs["first"]
     assert "applied 1 migration" in outputs["first"][2]
     assert outputs["patient"][0] == 0, outputs["patient"]

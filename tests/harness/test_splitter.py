@@ -69,7 +69,11 @@ CASES = [
         ["CREATE EVENT e ON SCHEDULE EVERY 1 MINUTE DO BEGIN CALL p(); END", "SELECT 1"],
     ),
     ("transaction BEGIN is not a block", "BEGIN;\nSELECT 1;\nCOMMIT;", ["BEGIN", "SELECT 1", "COMMIT"]),
-    ("end inside string ignored", "CREATE PROCEDURE p() BEGIN SELECT 'END;'; END;", ["CREATE PROCEDURE p() BEGIN SELECT 'END;'; END"]),
+    (
+        "end inside string ignored",
+        "CREATE PROCEDURE p() BEGIN SELECT 'END;'; END;",
+        ["CREATE PROCEDURE p() BEGIN SELECT 'END;'; END"],
+    ),
     ("CRLF line ends", "SELECT 1;\r\nSELECT 2;\r\n", ["SELECT 1", "SELECT 2"]),
 ]
 
