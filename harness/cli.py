@@ -10,13 +10,16 @@ from pathlib import Path
 import click
 import mysql.connector
 
-from .db import DatabaseUrl
+from .accounts import create_accounts
+from .db import DatabaseUrl, connect
+from .docs import write as write_docs
 from .drift import scheduler_warnings
 from .drift import validate as run_validate
 from .errors import TravelError
 from .migrate import InfoRow, Migrator
 from .output import output_options, render
 from .project import Project, find_root
+from .seed import seed_reference
 from .server import LocalServer
 
 LOCAL_SERVER_DIR = Path(".travel") / "server"
@@ -211,6 +214,98 @@ def repair(obj: Context, lock_timeout: float) -> None:
         click.echo(line)
     if not lines:
         click.echo("nothing to repair: no failed migrations")
+
+
+# -- schema documentation, accounts, seeds --------------------------------------------------
+@cli.command()
+@click.option(
+    "--output",
+    "output_dir",
+    type=click.Path(file_okay=False),
+    help="Directory to write erd.md and schema.md into. Default: docs/ of the project.",
+)
+@click.pass_obj
+@reports_errors
+def docs(obj: Context, output_dir: str | None) -> None:
+    """Write docs/erd.md (a Mermaid ERD) and docs/schema.md (the data dictionary) from the live
+    schema. Run after `travel migrate`; a test fails when the committed files are stale.
+
+    Example: travel migrate && travel docs
+    """
+    target = Path(output_dir) if output_dir else obj.project().root / "docs"
+    target.mkdir(parents=True, exist_ok=True)
+    conn = connect(obj.url())
+    try:
+        for path in write_docs(conn, target):
+            click.echo(f"wrote {path}")
+    finally:
+        conn.close()
+
+
+@cli.command()
+@click.option("--app-password", envvar="TRAVEL_APP_PASSWORD", help="Password of travel_app (EXECUTE only).")
+@click.option("--analyst-password", envvar="TRAVEL_ANALYST_PASSWORD", help="Password of travel_analyst (read-only).")
+@click.option(
+    "--migrator-password", envvar="TRAVEL_MIGRATOR_PASSWORD", help="Password of travel_migrator (schema owner)."
+)
+@click.option("--host", "account_host", default="%", show_default=True, help="Host part of the accounts.")
+@click.pass_obj
+@reports_errors
+def accounts(
+    obj: Context,
+    app_password: str | None,
+    analyst_password: str | None,
+    migrator_password: str | None,
+    account_host: str,
+) -> None:
+    """Create or update travel_app, travel_analyst and travel_migrator (those given a password).
+
+    Passwords come from options or TRAVEL_*_PASSWORD variables and are never printed. Re-run
+    after migrations that add tables, so the analyst can read them.
+    Example: TRAVEL_APP_PASSWORD=... TRAVEL_ANALYST_PASSWORD=... travel accounts
+    """
+    given = {
+        name: password
+        for name, password in (
+            ("travel_app", app_password),
+            ("travel_analyst", analyst_password),
+            ("travel_migrator", migrator_password),
+        )
+        if password
+    }
+    if not given:
+        raise click.UsageError("give at least one password (--app-password, --analyst-password, --migrator-password)")
+    url = obj.url()
+    conn = connect(url)
+    try:
+        for account in create_accounts(conn, url.database, given, account_host):
+            click.echo(f"{account}@{account_host}: created or updated")
+    finally:
+        conn.close()
+
+
+@cli.group()
+def seed() -> None:
+    """Load data: reference data (stations, carriers).
+
+    Example: travel seed reference
+    """
+
+
+@seed.command("reference")
+@click.pass_obj
+@reports_errors
+def seed_reference_command(obj: Context) -> None:
+    """Load seeds/reference.sql: real airports, rail and bus stations, and carriers. Idempotent.
+
+    Example: travel seed reference
+    """
+    conn = connect(obj.url())
+    try:
+        counts = seed_reference(conn, obj.project().root)
+    finally:
+        conn.close()
+    click.echo(", ".join(f"{table}: {count}" for table, count in counts.items()))
 
 
 def main() -> None:

@@ -98,6 +98,15 @@ def cursor(conn, dictionary: bool = False) -> Iterator[Any]:
         cur.close()
 
 
+def drain(cur) -> None:
+    """Consume every result set a statement produced, so the connection is free again."""
+    while True:
+        if cur.with_rows:
+            cur.fetchall()
+        if not cur.nextset():
+            break
+
+
 def with_retry(
     work: Callable[[], T],
     *,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import mysql.connector
 
-from .db import COLLATION, DatabaseUrl, connect
+from .db import COLLATION, DatabaseUrl, connect, drain
 from .errors import MigrationError
 from .project import MigrationFile, Project, version_key
 
@@ -341,7 +341,7 @@ class Migrator:
         cur = conn.cursor()
         try:
             cur.execute(statement.sql)
-            _drain(cur)
+            drain(cur)
         except mysql.connector.Error as err:
             conn.rollback()
             cur.execute("UPDATE schema_history SET installed_on = CURRENT_TIMESTAMP WHERE installed_rank = %s", (rank,))
@@ -380,15 +380,6 @@ class Migrator:
                 return done
             finally:
                 conn.close()
-
-
-def _drain(cur) -> None:
-    """Consume every result set a statement produced, so the connection is free again."""
-    while True:
-        if cur.with_rows:
-            cur.fetchall()
-        if not cur.nextset():
-            break
 
 
 def info_rows(files: list[MigrationFile], history: dict[str, HistoryRow]) -> list[InfoRow]:

@@ -1,0 +1,233 @@
+-- One row per broken invariant anywhere in the schema; must always be empty.
+-- Columns: violation (kind), table_name, object_id (key of the offending row), detail.
+CREATE OR REPLACE SQL SECURITY INVOKER VIEW integrity_violations AS
+WITH held_seats AS (
+    SELECT
+        s.trip_id,
+        s.fare_class_id,
+        COUNT(*) AS seats
+    FROM reservation_segments AS s
+    INNER JOIN reservations AS r ON s.reservation_id = r.reservation_id
+    INNER JOIN passengers AS p ON s.reservation_id = p.reservation_id
+    WHERE r.status = 'held'
+    GROUP BY s.trip_id, s.fare_class_id
+),
+
+sold_seats AS (
+    SELECT
+        s.trip_id,
+        s.fare_class_id,
+        COUNT(*) AS seats
+    FROM tickets AS t
+    INNER JOIN reservation_segments AS s
+        ON t.reservation_id = s.reservation_id AND t.trip_id = s.trip_id
+    WHERE t.status = 'active'
+    GROUP BY s.trip_id, s.fare_class_id
+),
+
+fare_counts AS (
+    SELECT
+        f.trip_id,
+        f.fare_class_id,
+        f.capacity,
+        f.seats_held,
+        f.seats_sold,
+        f.seats_issued,
+        COALESCE(h.seats, 0) AS live_held,
+        COALESCE(s.seats, 0) AS live_sold
+    FROM trip_fares AS f
+    LEFT JOIN held_seats AS h ON f.trip_id = h.trip_id AND f.fare_class_id = h.fare_class_id
+    LEFT JOIN sold_seats AS s ON f.trip_id = s.trip_id AND f.fare_class_id = s.fare_class_id
+),
+
+reservation_money AS (
+    SELECT
+        r.reservation_id,
+        r.status,
+        r.total_amount,
+        r.currency,
+        (
+            SELECT COALESCE(SUM(pay.amount), 0) FROM payments AS pay
+            WHERE pay.reservation_id = r.reservation_id
+        ) AS paid,
+        (
+            SELECT COUNT(*) FROM payments AS pay
+            WHERE pay.reservation_id = r.reservation_id AND pay.currency <> r.currency
+        ) AS foreign_payments,
+        (
+            SELECT COALESCE(SUM(ref.amount), 0) FROM refunds AS ref
+            WHERE ref.reservation_id = r.reservation_id
+        ) AS refunded,
+        (
+            SELECT COALESCE(SUM(s.unit_price), 0) FROM reservation_segments AS s
+            WHERE s.reservation_id = r.reservation_id
+        ) AS segment_price,
+        (
+            SELECT COUNT(*) FROM reservation_segments AS s
+            WHERE s.reservation_id = r.reservation_id
+        ) AS segments,
+        (
+            SELECT COUNT(*) FROM passengers AS p
+            WHERE p.reservation_id = r.reservation_id
+        ) AS passengers,
+        (
+            SELECT COUNT(*) FROM tickets AS t
+            WHERE t.reservation_id = r.reservation_id AND t.status = 'active'
+        ) AS active_tickets
+    FROM reservations AS r
+),
+
+violations AS (
+    SELECT
+        'held counter differs from live holds' AS violation,
+        'trip_fares' AS table_name,
+        CONCAT(trip_id, '/', fare_class_id) AS object_id,
+        CONCAT('seats_held=', seats_held, ' live=', live_held) AS detail
+    FROM fare_counts
+    WHERE seats_held <> live_held
+    UNION ALL
+    SELECT
+        'sold counter differs from active tickets' AS violation,
+        'trip_fares' AS table_name,
+        CONCAT(trip_id, '/', fare_class_id) AS object_id,
+        CONCAT('seats_sold=', seats_sold, ' live=', live_sold) AS detail
+    FROM fare_counts
+    WHERE seats_sold <> live_sold
+    UNION ALL
+    SELECT
+        'oversold fare' AS violation,
+        'trip_fares' AS table_name,
+        CONCAT(trip_id, '/', fare_class_id) AS object_id,
+        CONCAT('held ', live_held, ' + sold ', live_sold, ' > capacity ', capacity) AS detail
+    FROM fare_counts
+    WHERE live_held + live_sold > capacity
+    UNION ALL
+    SELECT
+        'seat numbers issued behind sales' AS violation,
+        'trip_fares' AS table_name,
+        CONCAT(trip_id, '/', fare_class_id) AS object_id,
+        CONCAT('seats_issued=', seats_issued, ' < seats_sold=', seats_sold) AS detail
+    FROM fare_counts
+    WHERE seats_issued < seats_sold
+    UNION ALL
+    SELECT
+        'active ticket on a reservation that is not confirmed' AS violation,
+        'tickets' AS table_name,
+        CAST(t.ticket_id AS CHAR) AS object_id,
+        CONCAT('reservation ', r.reservation_id, ' is ', r.status) AS detail
+    FROM tickets AS t
+    INNER JOIN reservations AS r ON t.reservation_id = r.reservation_id
+    WHERE t.status = 'active' AND r.status <> 'confirmed'
+    UNION ALL
+    SELECT
+        'active ticket on a cancelled trip' AS violation,
+        'tickets' AS table_name,
+        CAST(t.ticket_id AS CHAR) AS object_id,
+        CONCAT('trip ', tr.trip_id, ' is cancelled') AS detail
+    FROM tickets AS t
+    INNER JOIN trips AS tr ON t.trip_id = tr.trip_id
+    WHERE t.status = 'active' AND tr.status = 'cancelled'
+    UNION ALL
+    SELECT
+        'confirmed reservation whose payments differ from its total' AS violation,
+        'reservations' AS table_name,
+        CAST(reservation_id AS CHAR) AS object_id,
+        CONCAT('paid ', paid, ' ', currency, ', total ', total_amount) AS detail
+    FROM reservation_money
+    WHERE status = 'confirmed' AND paid <> total_amount
+    UNION ALL
+    SELECT
+        'confirmed reservation without one ticket per passenger and segment' AS violation,
+        'reservations' AS table_name,
+        CAST(reservation_id AS CHAR) AS object_id,
+        CONCAT(active_tickets, ' active tickets for ', passengers, ' passengers x ', segments, ' segments') AS detail
+    FROM reservation_money
+    WHERE status = 'confirmed' AND active_tickets <> passengers * segments
+    UNION ALL
+    SELECT
+        'payment taken for a reservation never confirmed' AS violation,
+        'reservations' AS table_name,
+        CAST(reservation_id AS CHAR) AS object_id,
+        CONCAT(status, ' reservation has payments of ', paid) AS detail
+    FROM reservation_money
+    WHERE status IN ('held', 'expired') AND paid > 0
+    UNION ALL
+    SELECT
+        'refund exceeds payments' AS violation,
+        'reservations' AS table_name,
+        CAST(reservation_id AS CHAR) AS object_id,
+        CONCAT('refunded ', refunded, ' of ', paid) AS detail
+    FROM reservation_money
+    WHERE refunded > paid
+    UNION ALL
+    SELECT
+        'payment in another currency than the reservation' AS violation,
+        'reservations' AS table_name,
+        CAST(reservation_id AS CHAR) AS object_id,
+        CONCAT(foreign_payments, ' payments not in ', currency) AS detail
+    FROM reservation_money
+    WHERE foreign_payments > 0
+    UNION ALL
+    SELECT
+        'total differs from seat prices' AS violation,
+        'reservations' AS table_name,
+        CAST(reservation_id AS CHAR) AS object_id,
+        CONCAT('total ', total_amount, ', seats ', segment_price * passengers) AS detail
+    FROM reservation_money
+    WHERE segments > 0 AND total_amount <> segment_price * passengers
+    UNION ALL
+    SELECT
+        'reservation without segments or passengers' AS violation,
+        'reservations' AS table_name,
+        CAST(reservation_id AS CHAR) AS object_id,
+        CONCAT(segments, ' segments, ', passengers, ' passengers') AS detail
+    FROM reservation_money
+    WHERE segments = 0 OR passengers = 0
+    UNION ALL
+    SELECT
+        'trip without its mode row' AS violation,
+        'trips' AS table_name,
+        CAST(tr.trip_id AS CHAR) AS object_id,
+        CONCAT('no ', tr.mode, ' row') AS detail
+    FROM trips AS tr
+    LEFT JOIN flights AS fl ON tr.trip_id = fl.trip_id
+    LEFT JOIN trains AS tn ON tr.trip_id = tn.trip_id
+    LEFT JOIN buses AS bu ON tr.trip_id = bu.trip_id
+    WHERE
+        (tr.mode = 'air' AND fl.trip_id IS NULL)
+        OR (tr.mode = 'rail' AND tn.trip_id IS NULL)
+        OR (tr.mode = 'bus' AND bu.trip_id IS NULL)
+    UNION ALL
+    SELECT
+        'mode row of another mode' AS violation,
+        'trips' AS table_name,
+        CAST(tr.trip_id AS CHAR) AS object_id,
+        CONCAT(tr.mode, ' trip has rows in ', CONCAT_WS(
+            ',', IF(fl.trip_id IS NULL, NULL, 'flights'),
+            IF(tn.trip_id IS NULL, NULL, 'trains'), IF(bu.trip_id IS NULL, NULL, 'buses')
+        )) AS detail
+    FROM trips AS tr
+    LEFT JOIN flights AS fl ON tr.trip_id = fl.trip_id
+    LEFT JOIN trains AS tn ON tr.trip_id = tn.trip_id
+    LEFT JOIN buses AS bu ON tr.trip_id = bu.trip_id
+    WHERE
+        (fl.trip_id IS NOT NULL AND tr.mode <> 'air')
+        OR (tn.trip_id IS NOT NULL AND tr.mode <> 'rail')
+        OR (bu.trip_id IS NOT NULL AND tr.mode <> 'bus')
+    UNION ALL
+    SELECT
+        'trip mode differs from its carrier''s' AS violation,
+        'trips' AS table_name,
+        CAST(tr.trip_id AS CHAR) AS object_id,
+        CONCAT(tr.mode, ' trip run by ', c.mode, ' carrier ', c.code) AS detail
+    FROM trips AS tr
+    INNER JOIN carriers AS c ON tr.carrier_id = c.carrier_id
+    WHERE tr.mode <> c.mode
+)
+
+SELECT
+    violation,
+    table_name,
+    object_id,
+    detail
+FROM violations;
