@@ -9,7 +9,7 @@ CREATE TABLE fare_classes (
     CONSTRAINT pk_fare_classes PRIMARY KEY (fare_class_id),
     CONSTRAINT uq_fare_classes_fare_class UNIQUE (fare_class),
     CONSTRAINT uq_fare_classes_seat_prefix UNIQUE (seat_prefix),
-    CONSTRAINT ck_fare_classes_fare_class CHECK (fare_class REGEXP '^[a-z]+$')
+    CONSTRAINT ck_fare_classes_fare_class CHECK (fare_class COLLATE utf8mb4_bin REGEXP '^[a-z]+$')
 ) ENGINE = InnoDB
 DEFAULT CHARSET = utf8mb4
 COLLATE = utf8mb4_unicode_520_ci
@@ -32,10 +32,10 @@ CREATE TABLE stations (
     COMMENT 'When the row last changed (UTC)',
     CONSTRAINT pk_stations PRIMARY KEY (station_id),
     CONSTRAINT uq_stations_code UNIQUE (code),
-    CONSTRAINT ck_stations_code CHECK (code REGEXP '^[A-Z0-9]{2,10}$'),
+    CONSTRAINT ck_stations_code CHECK (code COLLATE utf8mb4_bin REGEXP '^[A-Z0-9]{2,10}$'),
     CONSTRAINT ck_stations_name CHECK (CHAR_LENGTH(TRIM(name)) > 0),
     CONSTRAINT ck_stations_city CHECK (CHAR_LENGTH(TRIM(city)) > 0),
-    CONSTRAINT ck_stations_country CHECK (country REGEXP '^[A-Z]{2}$')
+    CONSTRAINT ck_stations_country CHECK (country COLLATE utf8mb4_bin REGEXP '^[A-Z]{2}$')
 ) ENGINE = InnoDB
 DEFAULT CHARSET = utf8mb4
 COLLATE = utf8mb4_unicode_520_ci
@@ -53,7 +53,7 @@ CREATE TABLE carriers (
     CONSTRAINT uq_carriers_code UNIQUE (code),
     -- Target of trips' composite foreign key: a trip's mode is its carrier's.
     CONSTRAINT uq_carriers_carrier_mode UNIQUE (carrier_id, mode),
-    CONSTRAINT ck_carriers_code CHECK (code REGEXP '^[A-Z0-9]{2,10}$'),
+    CONSTRAINT ck_carriers_code CHECK (code COLLATE utf8mb4_bin REGEXP '^[A-Z0-9]{2,10}$'),
     CONSTRAINT ck_carriers_name CHECK (CHAR_LENGTH(TRIM(name)) > 0),
     CONSTRAINT ck_carriers_mode CHECK (mode IN ('air', 'rail', 'bus'))
 ) ENGINE = InnoDB

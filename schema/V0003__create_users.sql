@@ -13,7 +13,7 @@ CREATE TABLE users (
     CONSTRAINT pk_users PRIMARY KEY (user_id),
     CONSTRAINT uq_users_email UNIQUE (email),
     CONSTRAINT ck_users_email CHECK (
-        email = LOWER(email) AND email REGEXP '^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$'
+        email COLLATE utf8mb4_bin = LOWER(email) AND email REGEXP '^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$'
     ),
     CONSTRAINT ck_users_password_hash CHECK (CHAR_LENGTH(password_hash) > 0),
     CONSTRAINT ck_users_full_name CHECK (CHAR_LENGTH(TRIM(full_name)) > 0),

@@ -98,7 +98,7 @@ CREATE TABLE trip_fares (
     CONSTRAINT ck_trip_fares_seats CHECK (seats_held + seats_sold <= capacity),
     CONSTRAINT ck_trip_fares_capacity CHECK (capacity > 0 AND capacity <= 1000000),
     CONSTRAINT ck_trip_fares_price CHECK (price >= 0),
-    CONSTRAINT ck_trip_fares_currency CHECK (currency REGEXP '^[A-Z]{3}$'),
+    CONSTRAINT ck_trip_fares_currency CHECK (currency COLLATE utf8mb4_bin REGEXP '^[A-Z]{3}$'),
     INDEX idx_trip_fares_fare_class_id (fare_class_id)
 ) ENGINE = InnoDB
 DEFAULT CHARSET = utf8mb4

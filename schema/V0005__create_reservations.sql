@@ -15,10 +15,10 @@ CREATE TABLE reservations (
     CONSTRAINT pk_reservations PRIMARY KEY (reservation_id),
     CONSTRAINT uq_reservations_booking_ref UNIQUE (booking_ref),
     CONSTRAINT fk_reservations_users FOREIGN KEY (user_id) REFERENCES users (user_id),
-    CONSTRAINT ck_reservations_booking_ref CHECK (booking_ref REGEXP '^[A-Z0-9]{6}$'),
+    CONSTRAINT ck_reservations_booking_ref CHECK (booking_ref COLLATE utf8mb4_bin REGEXP '^[A-Z0-9]{6}$'),
     CONSTRAINT ck_reservations_status CHECK (status IN ('held', 'confirmed', 'cancelled', 'expired')),
     CONSTRAINT ck_reservations_total_amount CHECK (total_amount >= 0),
-    CONSTRAINT ck_reservations_currency CHECK (currency REGEXP '^[A-Z]{3}$'),
+    CONSTRAINT ck_reservations_currency CHECK (currency COLLATE utf8mb4_bin REGEXP '^[A-Z]{3}$'),
     CONSTRAINT ck_reservations_held_expires CHECK (status <> 'held' OR expires_at IS NOT NULL),
     INDEX idx_reservations_user_id_created_at (user_id, created_at),
     INDEX idx_reservations_status_expires_at (status, expires_at),
@@ -92,7 +92,7 @@ CREATE TABLE tickets (
     REFERENCES passengers (passenger_id, reservation_id),
     CONSTRAINT fk_tickets_reservation_segments FOREIGN KEY (reservation_id, trip_id)
     REFERENCES reservation_segments (reservation_id, trip_id),
-    CONSTRAINT ck_tickets_ticket_number CHECK (ticket_number REGEXP '^[0-9]{13}$'),
+    CONSTRAINT ck_tickets_ticket_number CHECK (ticket_number COLLATE utf8mb4_bin REGEXP '^[0-9]{13}$'),
     CONSTRAINT ck_tickets_status CHECK (status IN ('active', 'void')),
     INDEX idx_tickets_reservation_trip (reservation_id, trip_id),
     INDEX idx_tickets_passenger_reservation (passenger_id, reservation_id)

@@ -14,7 +14,7 @@ CREATE TABLE payments (
     CONSTRAINT uq_payments_idempotency_key UNIQUE (idempotency_key),
     CONSTRAINT fk_payments_reservations FOREIGN KEY (reservation_id) REFERENCES reservations (reservation_id),
     CONSTRAINT ck_payments_amount CHECK (amount >= 0),
-    CONSTRAINT ck_payments_currency CHECK (currency REGEXP '^[A-Z]{3}$'),
+    CONSTRAINT ck_payments_currency CHECK (currency COLLATE utf8mb4_bin REGEXP '^[A-Z]{3}$'),
     CONSTRAINT ck_payments_method CHECK (method IN ('card', 'wallet', 'bank_transfer')),
     CONSTRAINT ck_payments_idempotency_key CHECK (CHAR_LENGTH(TRIM(idempotency_key)) > 0),
     CONSTRAINT ck_payments_status CHECK (status IN ('captured')),
@@ -37,7 +37,7 @@ CREATE TABLE refunds (
     CONSTRAINT uq_refunds_reservation_id UNIQUE (reservation_id),
     CONSTRAINT fk_refunds_reservations FOREIGN KEY (reservation_id) REFERENCES reservations (reservation_id),
     CONSTRAINT ck_refunds_amount CHECK (amount >= 0),
-    CONSTRAINT ck_refunds_currency CHECK (currency REGEXP '^[A-Z]{3}$'),
+    CONSTRAINT ck_refunds_currency CHECK (currency COLLATE utf8mb4_bin REGEXP '^[A-Z]{3}$'),
     CONSTRAINT ck_refunds_refund_percent CHECK (refund_percent BETWEEN 0 AND 100),
     INDEX idx_refunds_created_at (created_at)
 ) ENGINE = InnoDB

@@ -49,7 +49,14 @@ def world(cur):
     )
     insert(cur, "flights", trip_id=ids["trip"], aircraft="A320")
     insert(
-        cur, "trip_fares", trip_id=ids["trip"], fare_class_id=1, capacity=10, seats_held=1, price="100.00", currency="EUR"
+        cur,
+        "trip_fares",
+        trip_id=ids["trip"],
+        fare_class_id=1,
+        capacity=10,
+        seats_held=1,
+        price="100.00",
+        currency="EUR",
     )
     ids["user"] = insert(cur, "users", email="ada@example.com", password_hash="x", full_name="Ada")
     ids["reservation"] = insert(
@@ -85,9 +92,26 @@ def confirm_with_ticket(cur, ids, seat_no="E1", ticket_number="0000000000001") -
         " seats_issued = seats_issued + 1 WHERE trip_id = %s",
         (ids["trip"],),
     )
-    cur.execute("UPDATE reservations SET status = 'confirmed', expires_at = NULL WHERE reservation_id = %s",
-                (ids["reservation"],))
-    insert(cur, "payments", reservation_id=ids["reservation"], amount="100.00", currency="EUR", method="card",
-           idempotency_key=f"k-{ticket_number}", request_hash="0" * 64)
-    return insert(cur, "tickets", ticket_number=ticket_number, reservation_id=ids["reservation"],
-                  passenger_id=ids["passenger"], trip_id=ids["trip"], seat_no=seat_no)
+    cur.execute(
+        "UPDATE reservations SET status = 'confirmed', expires_at = NULL WHERE reservation_id = %s",
+        (ids["reservation"],),
+    )
+    insert(
+        cur,
+        "payments",
+        reservation_id=ids["reservation"],
+        amount="100.00",
+        currency="EUR",
+        method="card",
+        idempotency_key=f"k-{ticket_number}",
+        request_hash="0" * 64,
+    )
+    return insert(
+        cur,
+        "tickets",
+        ticket_number=ticket_number,
+        reservation_id=ids["reservation"],
+        passenger_id=ids["passenger"],
+        trip_id=ids["trip"],
+        seat_no=seat_no,
+    )

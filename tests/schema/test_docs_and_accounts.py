@@ -1,0 +1,98 @@
+"""Generated docs are current; accounts get exactly their privileges; reference seeds load."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import mysql.connector
+import pytest
+from click.testing import CliRunner
+
+from harness.cli import cli
+from harness.db import connect, is_mariadb
+from harness.docs import generate
+
+from ..conftest import REPO_ROOT
+
+
+def test_committed_erd_and_dictionary_match_the_migrations(migrated_url):
+    conn = connect(migrated_url)
+    try:
+        if not is_mariadb(conn):
+            pytest.skip("docs/ is generated on MariaDB; MySQL renders CHECK clauses and defaults differently")
+        generated = generate(conn, REPO_ROOT / "docs")
+    finally:
+        conn.close()
+    for path, text in generated.items():
+        assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale: run `travel migrate && travel docs`"
+    assert "erDiagram" in generated[REPO_ROOT / "docs" / "erd.md"]
+    assert 'trips ||--o| flights : "fk_flights_trips"' in generated[REPO_ROOT / "docs" / "erd.md"]
+
+
+@pytest.fixture
+def accounts(migrated_url):
+    passwords = {"app": "app-secret-1", "analyst": "analyst-secret-1", "migrator": "migrator-secret-1"}
+    result = CliRunner().invoke(
+        cli,
+        ["--database-url", migrated_url.unmasked(), "accounts", "--app-password", passwords["app"],
+         "--analyst-password", passwords["analyst"], "--migrator-password", passwords["migrator"]],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "secret" not in result.output  # passwords are never printed
+    yield {
+        name: dataclasses.replace(migrated_url, user=f"travel_{name}", password=pw) for name, pw in passwords.items()
+    }
+    conn = connect(migrated_url, autocommit=True)
+    for name in passwords:
+        conn.cursor().execute(f"DROP USER IF EXISTS 'travel_{name}'@'%'")
+    conn.close()
+
+
+def run(url, sql):
+    conn = connect(url)
+    try:
+        cur = conn.cursor()
+        cur.execute(sql)
+        return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def test_app_account_cannot_read_tables(accounts):
+    with pytest.raises(mysql.connector.Error) as caught:
+        run(accounts["app"], "SELECT * FROM users")
+    assert caught.value.errno == 1142  # SELECT command denied
+
+
+def test_analyst_reads_everything_but_password_hashes(accounts):
+    assert run(accounts["analyst"], "SELECT COUNT(*) FROM fare_classes") == [(4,)]
+    assert run(accounts["analyst"], "SELECT COUNT(email) FROM users") == [(0,)]
+    assert run(accounts["analyst"], "SELECT COUNT(*) FROM integrity_violations") == [(0,)]
+    for sql in ("SELECT password_hash FROM users", "SELECT * FROM users"):
+        with pytest.raises(mysql.connector.Error) as caught:
+            run(accounts["analyst"], sql)
+        assert caught.value.errno in (1142, 1143)  # denied: no column privilege on password_hash
+    with pytest.raises(mysql.connector.Error) as caught:
+        run(accounts["analyst"], "DELETE FROM settings")
+    assert caught.value.errno == 1142
+
+
+def test_migrator_owns_the_schema(accounts):
+    run(accounts["migrator"], "CREATE TABLE migrator_probe (probe_id INT PRIMARY KEY)")
+    run(accounts["migrator"], "DROP TABLE migrator_probe")
+
+
+def test_accounts_needs_a_password():
+    result = CliRunner().invoke(cli, ["--database-url", "mysql://root@127.0.0.1:1/x", "accounts"], env={})
+    assert result.exit_code == 2 and "give at least one password" in result.output
+
+
+def test_seed_reference_is_idempotent(migrated_url):
+    runner = CliRunner()
+    args = ["--database-url", migrated_url.unmasked(), "--project", str(REPO_ROOT), "seed", "reference"]
+    first = runner.invoke(cli, args)
+    second = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert first.output == second.output == "fare_classes: 4, refund_rules: 3, stations: 47, carriers: 19\n"
+    modes = run(migrated_url, "SELECT mode, COUNT(*) FROM carriers GROUP BY mode ORDER BY mode")
+    assert modes == [("air", 8), ("bus", 4), ("rail", 7)]

@@ -1,0 +1,102 @@
+"""integrity_violations: empty on consistent data, one row per kind of breakage done by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import confirm_with_ticket, insert
+
+
+def violations(cur):
+    cur.execute("SELECT violation, table_name, object_id, detail FROM integrity_violations ORDER BY 1, 3")
+    return cur.fetchall()
+
+
+def test_empty_on_consistent_data(cur, world):
+    assert violations(cur) == []
+    confirm_with_ticket(cur, world)
+    assert violations(cur) == []
+
+
+def held(cur, ids):
+    """Nothing extra: the world's hold as it is."""
+
+
+def confirmed(cur, ids):
+    confirm_with_ticket(cur, ids)
+
+
+BREAKAGES = [
+    ("held counter differs from live holds", held, "UPDATE trip_fares SET seats_held = 0", "trip_fares"),
+    ("sold counter differs from active tickets", confirmed, "UPDATE trip_fares SET seats_sold = 0", "trip_fares"),
+    ("seat numbers issued behind sales", confirmed, "UPDATE trip_fares SET seats_issued = 0", "trip_fares"),
+    ("active ticket on a reservation that is not confirmed", confirmed,
+     "UPDATE reservations SET status = 'cancelled'", "tickets"),
+    ("active ticket on a cancelled trip", confirmed, "UPDATE trips SET status = 'cancelled'", "tickets"),
+    ("confirmed reservation whose payments differ from its total", confirmed,
+     "INSERT INTO payments (reservation_id, amount, currency, method, idempotency_key, request_hash)"
+     " SELECT reservation_id, 5, 'EUR', 'card', 'extra', REPEAT('0', 64) FROM reservations", "reservations"),
+    ("confirmed reservation without one ticket per passenger and segment", confirmed,
+     "INSERT INTO passengers (reservation_id, passenger_no, full_name, created_at)"
+     " SELECT reservation_id, 2, 'Bob', created_at FROM reservations", "reservations"),
+    ("payment taken for a reservation never confirmed", held,
+     "INSERT INTO payments (reservation_id, amount, currency, method, idempotency_key, request_hash)"
+     " SELECT reservation_id, 100, 'EUR', 'card', 'early', REPEAT('0', 64) FROM reservations", "reservations"),
+    ("refund exceeds payments", confirmed,
+     "INSERT INTO refunds (reservation_id, amount, currency, refund_percent)"
+     " SELECT reservation_id, 150, 'EUR', 100 FROM reservations", "reservations"),
+    ("payment in another currency than the reservation", held,
+     "INSERT INTO payments (reservation_id, amount, currency, method, idempotency_key, request_hash)"
+     " SELECT reservation_id, 0, 'USD', 'card', 'usd', REPEAT('0', 64) FROM reservations", "reservations"),
+    ("total differs from seat prices", held, "UPDATE reservations SET total_amount = 90", "reservations"),
+    ("reservation without segments or passengers", held, "DELETE FROM passengers", "reservations"),
+    ("trip without its mode row", held, "DELETE FROM flights", "trips"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("violation", "setup", "breakage", "table"), BREAKAGES, ids=[b[0] for b in BREAKAGES])
+def test_each_breakage_is_reported(cur, world, violation, setup, breakage, table):
+    setup(cur, world)
+    cur.execute(breakage)
+    found = {(v, t) for v, t, _, _ in violations(cur)}
+    assert (violation, table) in found
+
+
+def test_oversold_fare(cur, world):
+    confirm_with_ticket(cur, world)  # 1 sold of 10
+    reservation = insert(
+        cur,
+        "reservations",
+        booking_ref="ZZZ999",
+        user_id=world["user"],
+        total_amount="100.00",
+        currency="EUR",
+        expires_at="2029-12-01",
+        first_departs_at="2030-01-01 10:00:00",
+    )
+    insert(
+        cur,
+        "reservation_segments",
+        reservation_id=reservation,
+        segment_no=1,
+        trip_id=world["trip"],
+        fare_class_id=1,
+        unit_price="100.00",
+    )
+    insert(cur, "passengers", reservation_id=reservation, passenger_no=1, full_name="Eve")
+    cur.execute("UPDATE trip_fares SET capacity = 1")  # counters say 0 held + 1 sold: the CHECK passes
+    rows = violations(cur)
+    assert ("oversold fare", "trip_fares", f"{world['trip']}/1", "held 1 + sold 1 > capacity 1") in rows
+
+
+def test_subtype_of_the_wrong_mode(cur, world):
+    # only possible with foreign key checks off, which is how such rows sneak in (bulk loads)
+    cur.execute("SET SESSION foreign_key_checks = 0")
+    try:
+        insert(cur, "trains", trip_id=world["trip"], train_type="ICE")
+        cur.execute("UPDATE carriers SET mode = 'bus' WHERE carrier_id = %s", (world["carrier"],))
+    finally:
+        cur.execute("SET SESSION foreign_key_checks = 1")
+    found = {(v, d) for v, _, _, d in violations(cur)}
+    assert ("mode row of another mode", "air trip has rows in flights,trains") in found
+    assert ("trip mode differs from its carrier's", "air trip run by bus carrier XA") in found  # fmt: skip
