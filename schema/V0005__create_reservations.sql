@@ -7,7 +7,7 @@ CREATE TABLE reservations (
     status VARCHAR(10) NOT NULL DEFAULT 'held' COMMENT 'held, confirmed, cancelled or expired',
     total_amount DECIMAL(12, 2) NOT NULL COMMENT 'Price of every seat of every segment',
     currency CHAR(3) NOT NULL COMMENT 'ISO 4217 currency of the total; one per reservation',
-    expires_at DATETIME NULL COMMENT 'When a hold lapses (UTC); NULL once confirmed or ended',
+    expires_at DATETIME NULL COMMENT 'When the hold lapses or lapsed (UTC); kept after it ends, for analysis',
     first_departs_at DATETIME NOT NULL COMMENT 'Departure of the earliest segment (UTC), for refund rules',
     created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP COMMENT 'When it was made (UTC)',
     updated_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP
@@ -34,6 +34,8 @@ CREATE TABLE reservation_segments (
     trip_id BIGINT UNSIGNED NOT NULL COMMENT 'Trip booked',
     fare_class_id TINYINT UNSIGNED NOT NULL COMMENT 'Fare class booked',
     unit_price DECIMAL(12, 2) NOT NULL COMMENT 'Price of one seat when booked',
+    seats TINYINT UNSIGNED NOT NULL COMMENT 'Seats taken on this trip: the reservation''s passenger count',
+    held_until DATETIME NULL COMMENT 'The reservation''s expires_at while its seats are held, else NULL',
     created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP COMMENT 'When the row was added (UTC)',
     CONSTRAINT pk_reservation_segments PRIMARY KEY (reservation_id, segment_no),
     CONSTRAINT uq_reservation_segments_reservation_trip UNIQUE (reservation_id, trip_id),
@@ -43,7 +45,11 @@ CREATE TABLE reservation_segments (
     REFERENCES trip_fares (trip_id, fare_class_id),
     CONSTRAINT ck_reservation_segments_segment_no CHECK (segment_no BETWEEN 1 AND 4),
     CONSTRAINT ck_reservation_segments_unit_price CHECK (unit_price >= 0),
-    INDEX idx_reservation_segments_trip_fare (trip_id, fare_class_id)
+    CONSTRAINT ck_reservation_segments_seats CHECK (seats BETWEEN 1 AND 9),
+    -- Seats held by expired holds, per fare: search counts them as free without waiting for
+    -- the expiry event, and booking reclaims them.
+    INDEX idx_reservation_segments_trip_fare_held_until (trip_id, fare_class_id, held_until),
+    INDEX idx_reservation_segments_held_until (held_until)
 ) ENGINE = InnoDB
 DEFAULT CHARSET = utf8mb4
 COLLATE = utf8mb4_unicode_520_ci

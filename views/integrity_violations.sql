@@ -5,10 +5,9 @@ WITH held_seats AS (
     SELECT
         s.trip_id,
         s.fare_class_id,
-        COUNT(*) AS seats
+        SUM(s.seats) AS seats
     FROM reservation_segments AS s
     INNER JOIN reservations AS r ON s.reservation_id = r.reservation_id
-    INNER JOIN passengers AS p ON s.reservation_id = p.reservation_id
     WHERE r.status = 'held'
     GROUP BY s.trip_id, s.fare_class_id
 ),
@@ -66,6 +65,19 @@ reservation_money AS (
             SELECT COUNT(*) FROM reservation_segments AS s
             WHERE s.reservation_id = r.reservation_id
         ) AS segments,
+        (
+            SELECT COALESCE(SUM(s.seats), 0) FROM reservation_segments AS s
+            WHERE s.reservation_id = r.reservation_id
+        ) AS segment_seats,
+        (
+            SELECT COUNT(*) FROM reservation_segments AS s
+            WHERE
+                s.reservation_id = r.reservation_id
+                AND (
+                    (r.status = 'held' AND (s.held_until IS NULL OR s.held_until <> r.expires_at))
+                    OR (r.status <> 'held' AND s.held_until IS NOT NULL)
+                )
+        ) AS stale_holds,
         (
             SELECT COUNT(*) FROM passengers AS p
             WHERE p.reservation_id = r.reservation_id
@@ -183,6 +195,22 @@ violations AS (
         CONCAT(segments, ' segments, ', passengers, ' passengers') AS detail
     FROM reservation_money
     WHERE segments = 0 OR passengers = 0
+    UNION ALL
+    SELECT
+        'segment seats differ from the passenger count' AS violation,
+        'reservations' AS table_name,
+        CAST(reservation_id AS CHAR) AS object_id,
+        CONCAT(segment_seats, ' seats on ', segments, ' segments for ', passengers, ' passengers') AS detail
+    FROM reservation_money
+    WHERE segment_seats <> passengers * segments
+    UNION ALL
+    SELECT
+        'segment hold out of step with the reservation' AS violation,
+        'reservations' AS table_name,
+        CAST(reservation_id AS CHAR) AS object_id,
+        CONCAT(stale_holds, ' segments with a wrong held_until for a ', status, ' reservation') AS detail
+    FROM reservation_money
+    WHERE stale_holds > 0
     UNION ALL
     SELECT
         'trip without its mode row' AS violation,

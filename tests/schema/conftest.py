@@ -78,6 +78,8 @@ def world(cur):
         trip_id=ids["trip"],
         fare_class_id=1,
         unit_price="100.00",
+        seats=1,
+        held_until="2029-12-01 10:15:00",
     )
     ids["passenger"] = insert(
         cur, "passengers", reservation_id=ids["reservation"], passenger_no=1, full_name="Ada Lovelace"
@@ -92,10 +94,8 @@ def confirm_with_ticket(cur, ids, seat_no="E1", ticket_number="0000000000001") -
         " seats_issued = seats_issued + 1 WHERE trip_id = %s",
         (ids["trip"],),
     )
-    cur.execute(
-        "UPDATE reservations SET status = 'confirmed', expires_at = NULL WHERE reservation_id = %s",
-        (ids["reservation"],),
-    )
+    cur.execute("UPDATE reservations SET status = 'confirmed' WHERE reservation_id = %s", (ids["reservation"],))
+    cur.execute("UPDATE reservation_segments SET held_until = NULL WHERE reservation_id = %s", (ids["reservation"],))
     insert(
         cur,
         "payments",

@@ -64,7 +64,7 @@ CASES = {
         expires_at="2030-01-01", first_departs_at="2030-01-01")),
     "uq_reservation_segments_reservation_trip": (DUPLICATE, lambda c, i: insert(
         c, "reservation_segments", reservation_id=i["reservation"], segment_no=2, trip_id=i["trip"],
-        fare_class_id=1, unit_price="1")),
+        fare_class_id=1, unit_price="1", seats=1)),
     "uq_payments_idempotency_key": (DUPLICATE, lambda c, i: (confirm_with_ticket(c, i), insert(
         c, "payments", reservation_id=i["reservation"], amount="1", currency="EUR", method="card",
         idempotency_key="k-0000000000001", request_hash="1" * 64))),

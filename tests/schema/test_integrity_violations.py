@@ -51,6 +51,12 @@ BREAKAGES = [
     ("total differs from seat prices", held, "UPDATE reservations SET total_amount = 90", "reservations"),
     ("reservation without segments or passengers", held, "DELETE FROM passengers", "reservations"),
     ("trip without its mode row", held, "DELETE FROM flights", "trips"),
+    ("segment seats differ from the passenger count", held, "UPDATE reservation_segments SET seats = 2",
+     "reservations"),
+    ("segment hold out of step with the reservation", confirmed,
+     "UPDATE reservation_segments SET held_until = '2029-12-01'", "reservations"),
+    ("segment hold out of step with the reservation", held, "UPDATE reservation_segments SET held_until = NULL",
+     "reservations"),
 ]  # fmt: skip
 
 
@@ -82,6 +88,8 @@ def test_oversold_fare(cur, world):
         trip_id=world["trip"],
         fare_class_id=1,
         unit_price="100.00",
+        seats=1,
+        held_until="2029-12-01",
     )
     insert(cur, "passengers", reservation_id=reservation, passenger_no=1, full_name="Eve")
     cur.execute("UPDATE trip_fares SET capacity = 1")  # counters say 0 held + 1 sold: the CHECK passes
