@@ -67,11 +67,14 @@ class LocalServer:
     """A server whose data, socket, log and state file all live under `base`.
 
     `fast=True` trades durability for speed (no binlog, flush once a second): tests only.
+    `event_scheduler=False` keeps the housekeeping events from running on their own (tests,
+    which move the clock with SET timestamp, start them on purpose).
     """
 
-    def __init__(self, base: Path, *, fast: bool = False):
+    def __init__(self, base: Path, *, fast: bool = False, event_scheduler: bool = True):
         self.base = Path(base).resolve()
         self.fast = fast
+        self.event_scheduler = event_scheduler
         self.datadir = self.base / "data"
         self.socket = self.base / "mysqld.sock"
         self.log = self.base / "server.log"
@@ -192,7 +195,7 @@ class LocalServer:
             f"--port={port}",
             "--bind-address=127.0.0.1",
             "--user=root",
-            "--event-scheduler=ON",
+            f"--event-scheduler={'ON' if self.event_scheduler else 'OFF'}",
             f"--character-set-server={CHARSET}",
             f"--collation-server={COLLATION}",
             f"--pid-file={self.base / 'mysqld.pid'}",

@@ -4,7 +4,7 @@
 
 DELIMITER $$
 
-CREATE TRIGGER trg_reservations_status_created
+CREATE TRIGGER record_reservation_creation
 AFTER INSERT ON reservations
 FOR EACH ROW
 BEGIN
@@ -12,7 +12,7 @@ BEGIN
     VALUES (NEW.reservation_id, NULL, NEW.status, UTC_TIMESTAMP());
 END$$
 
-CREATE TRIGGER trg_reservations_status_changed
+CREATE TRIGGER record_reservation_status_change
 AFTER UPDATE ON reservations
 FOR EACH ROW
 BEGIN
@@ -22,28 +22,28 @@ BEGIN
     END IF;
 END$$
 
-CREATE TRIGGER trg_payments_no_update
+CREATE TRIGGER forbid_payment_update
 BEFORE UPDATE ON payments
 FOR EACH ROW
 BEGIN
     SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50007, MESSAGE_TEXT = 'FORBIDDEN: payments are append-only';
 END$$
 
-CREATE TRIGGER trg_payments_no_delete
+CREATE TRIGGER forbid_payment_delete
 BEFORE DELETE ON payments
 FOR EACH ROW
 BEGIN
     SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50007, MESSAGE_TEXT = 'FORBIDDEN: payments are append-only';
 END$$
 
-CREATE TRIGGER trg_refunds_no_update
+CREATE TRIGGER forbid_refund_update
 BEFORE UPDATE ON refunds
 FOR EACH ROW
 BEGIN
     SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 50007, MESSAGE_TEXT = 'FORBIDDEN: refunds are append-only';
 END$$
 
-CREATE TRIGGER trg_refunds_no_delete
+CREATE TRIGGER forbid_refund_delete
 BEFORE DELETE ON refunds
 FOR EACH ROW
 BEGIN

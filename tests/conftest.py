@@ -54,7 +54,7 @@ def server_url() -> Iterator[DatabaseUrl]:
             yield url
         return
     base = Path(tempfile.mkdtemp(prefix="travel-test-server-"))
-    server = LocalServer(base, fast=True)
+    server = LocalServer(base, fast=True, event_scheduler=False)
     server.start(database="")
     try:
         yield server.url("")

@@ -9,6 +9,7 @@ import mysql.connector
 import pytest
 
 from harness.db import connect
+from harness.errors import TravelError
 
 
 def table_checksums(url) -> dict[str, Any]:
@@ -28,10 +29,11 @@ def table_checksums(url) -> dict[str, Any]:
     return sums
 
 
-def assert_fails_unchanged(url, errno: int, action: Callable[[], Any]) -> mysql.connector.Error:
-    """`action` fails with MySQL errno `errno` and leaves every table as it was."""
+def assert_fails_unchanged(url, errno: int, action: Callable[[], Any]) -> Exception:
+    """`action` fails with errno `errno` (a driver error or the contract exception made from
+    it) and leaves every table as it was."""
     before = table_checksums(url)
-    with pytest.raises(mysql.connector.Error) as caught:
+    with pytest.raises((mysql.connector.Error, TravelError)) as caught:
         action()
     assert caught.value.errno == errno, f"expected errno {errno}, got {caught.value.errno}: {caught.value}"
     assert table_checksums(url) == before, "a failed call changed data"

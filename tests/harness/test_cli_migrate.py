@@ -30,13 +30,13 @@ def test_migrate_info_validate_round_trip(run):
     assert "applying schema/V0001__create_a.sql (2 statement(s))" in result.output
     assert "applied 2 migration(s)" in result.output
     assert "up to date" in run("migrate").output
-    infos = json.loads(run("info", "--format", "json").output)
+    infos = json.loads(run("info", "--format", "json").stdout)
     assert [(r["version"], r["state"], r["statements"]) for r in infos] == [
         ("0001", "applied", "2/2"),
         ("0002", "applied", "1/1"),
     ]
     assert infos[0]["installed_on"][:2] == "20"  # ISO 8601
-    csv_lines = run("info", "--format", "csv").output.splitlines()
+    csv_lines = run("info", "--format", "csv").stdout.splitlines()
     assert csv_lines[0] == "category,version,description,script,state,installed_on,execution_ms,statements"
     result = run("validate")
     assert result.exit_code == 0 and "valid:" in result.output
@@ -57,7 +57,7 @@ def test_dry_run_and_target(run):
     assert result.exit_code == 0
     assert "1 file(s) would be applied" in result.output and "CREATE TABLE a" in result.output
     assert "CREATE TABLE b" not in result.output
-    infos = json.loads(run("info", "--format", "json").output)
+    infos = json.loads(run("info", "--format", "json").stdout)
     assert {r["state"] for r in infos} == {"pending"}
 
 

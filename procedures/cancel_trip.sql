@@ -1,0 +1,86 @@
+-- cancel_trip: the carrier cancels a trip. Every held or confirmed reservation touching it is
+-- cancelled whole (all its segments): held ones release their seats, confirmed ones void their
+-- tickets and are refunded in full. Returns how many reservations were cancelled.
+-- Errors: NOT_FOUND (no such trip), INVALID_STATE (already cancelled), TOO_LATE (departed).
+-- Concurrency: locks the trip row FOR UPDATE first: bookings read their trips LOCK IN SHARE
+-- MODE, so no new hold can appear on it afterwards. Then the affected reservations FOR UPDATE
+-- (other procedures hold at most one reservation lock while waiting, or skip locked ones, so
+-- the order among them cannot deadlock), then release_seats updates fares in ascending (trip_id,
+-- fare_class_id) order: the same order as every other procedure.
+-- requires: raise_error, release_seats
+DROP PROCEDURE IF EXISTS cancel_trip;
+
+DELIMITER $$
+
+CREATE PROCEDURE cancel_trip (IN p_trip_id BIGINT, IN p_reason VARCHAR(200), OUT p_affected INT)
+MODIFIES SQL DATA
+SQL SECURITY DEFINER
+COMMENT 'Cancels a trip and every reservation on it, refunding paid ones in full'
+BEGIN
+    DECLARE v_now DATETIME DEFAULT UTC_TIMESTAMP();
+    DECLARE v_status VARCHAR(10);
+    DECLARE v_departs DATETIME;
+    DECLARE v_ids JSON;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        SET p_affected = NULL;
+        RESIGNAL;
+    END;
+
+    SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+    START TRANSACTION;
+    SELECT
+        status,
+        departs_at
+    INTO v_status, v_departs
+    FROM trips
+    WHERE trip_id = p_trip_id
+    FOR UPDATE;
+    IF v_status IS NULL THEN
+        CALL raise_error(50002, 'trip does not exist');
+    ELSEIF v_status = 'cancelled' THEN
+        CALL raise_error(50004, 'trip is already cancelled');
+    ELSEIF v_status = 'departed' OR v_departs <= v_now THEN
+        CALL raise_error(50008, 'trip has already departed');
+    END IF;
+    UPDATE trips SET status = 'cancelled', cancel_reason = LEFT(p_reason, 200)
+    WHERE trip_id = p_trip_id;
+
+    SELECT
+        COUNT(*) AS affected,
+        COALESCE(JSON_ARRAYAGG(r.reservation_id), JSON_ARRAY()) AS ids
+    INTO p_affected, v_ids
+    FROM reservations AS r
+    WHERE
+        r.status IN ('held', 'confirmed')
+        AND r.reservation_id IN (
+            SELECT s.reservation_id FROM reservation_segments AS s
+            WHERE s.trip_id = p_trip_id
+        )
+    FOR UPDATE;
+
+    IF p_affected > 0 THEN
+        INSERT INTO refunds (reservation_id, amount, currency, refund_percent, reason, created_at)
+        SELECT
+            r.reservation_id,
+            COALESCE(SUM(pay.amount), 0) AS amount,
+            r.currency,
+            100 AS refund_percent,
+            CONCAT('trip cancelled by the carrier: ', LEFT(COALESCE(p_reason, ''), 160)) AS reason,
+            v_now AS created_at
+        FROM reservations AS r
+        LEFT JOIN payments AS pay ON r.reservation_id = pay.reservation_id
+        WHERE
+            r.status = 'confirmed'
+            AND r.reservation_id IN (
+                SELECT ids.reservation_id
+                FROM JSON_TABLE(v_ids, '$[*]' COLUMNS (reservation_id BIGINT PATH '$')) AS ids
+            )
+        GROUP BY r.reservation_id, r.currency;
+        CALL release_seats(v_ids, 'cancelled');
+    END IF;
+    COMMIT;
+END$$
+
+DELIMITER ;

@@ -1,0 +1,178 @@
+-- pay_reservation: takes the payment of a held reservation, confirms it and issues one ticket
+-- per passenger per segment, each with a unique ticket number and a seat number unique on its
+-- trip. Idempotent: the same call with the same key returns the same payment id and changes
+-- nothing; the same key with a different request is DUPLICATE.
+-- Errors: INVALID_ARGUMENT (negative or missing amount, bad currency or method, empty key),
+--         NOT_FOUND (no such reservation, or not the caller's), INVALID_STATE (confirmed
+--         already, cancelled), TOO_LATE (hold expired, even if the expiry event has not run;
+--         trip departed), AMOUNT_MISMATCH (amount or currency differs from what is due),
+--         DUPLICATE (key reused for another request).
+-- Concurrency: READ COMMITTED, so the key lookup sees payments committed by a twin call
+-- without taking gap locks. Locks the reservation row FOR UPDATE (serialising pay, cancel and
+-- expire of one reservation, so exactly one wins), re-reads the key after the lock (a twin may
+-- have committed meanwhile), then moves seats from held to sold with one guarded UPDATE per
+-- fare in ascending (trip_id, fare_class_id) order. uq_payments_idempotency_key is the last
+-- guard against a key used twice; uq_tickets_trip_active_seat against a seat sold twice.
+-- requires: raise_error
+DROP PROCEDURE IF EXISTS pay_reservation;
+
+DELIMITER $$
+
+CREATE PROCEDURE pay_reservation (
+    IN p_reservation_id BIGINT,
+    IN p_user_id BIGINT,
+    IN p_amount DECIMAL(12, 2),
+    IN p_currency CHAR(3),
+    IN p_method VARCHAR(20),
+    IN p_idempotency_key VARCHAR(64),
+    OUT p_payment_id BIGINT
+)
+MODIFIES SQL DATA
+SQL SECURITY DEFINER
+COMMENT 'Pays a held reservation and issues its tickets; idempotent by key'
+BEGIN
+    DECLARE v_now DATETIME DEFAULT UTC_TIMESTAMP();
+    DECLARE v_request_hash CHAR(64);
+    DECLARE v_known_payment BIGINT;
+    DECLARE v_known_hash CHAR(64);
+    DECLARE v_owner BIGINT;
+    DECLARE v_status VARCHAR(10);
+    DECLARE v_total DECIMAL(12, 2);
+    DECLARE v_currency CHAR(3);
+    DECLARE v_expires DATETIME;
+    DECLARE v_first_departs DATETIME;
+    DECLARE v_seats INT;
+    DECLARE v_trip_id BIGINT;
+    DECLARE v_fare_class_id TINYINT;
+    DECLARE v_segment_no TINYINT;
+    DECLARE v_prefix CHAR(1);
+    DECLARE v_last_seat INT;
+    DECLARE v_done INT DEFAULT 0;
+    DECLARE c_segments CURSOR FOR
+        SELECT
+            s.trip_id,
+            s.fare_class_id,
+            s.segment_no,
+            s.seats,
+            fc.seat_prefix
+        FROM reservation_segments AS s
+        INNER JOIN fare_classes AS fc ON s.fare_class_id = fc.fare_class_id
+        WHERE s.reservation_id = p_reservation_id
+        ORDER BY s.trip_id, s.fare_class_id;
+    DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = 1;
+    DECLARE EXIT HANDLER FOR 1062
+    BEGIN
+        ROLLBACK;
+        SET p_payment_id = NULL;
+        CALL raise_error(50005, 'idempotency key was used for another request');
+    END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        SET p_payment_id = NULL;
+        RESIGNAL;
+    END;
+
+    IF p_amount IS NULL OR p_amount < 0 THEN
+        CALL raise_error(50001, 'amount must be zero or more');
+    ELSEIF p_currency IS NULL OR p_currency COLLATE utf8mb4_bin NOT REGEXP '^[A-Z]{3}$' THEN
+        CALL raise_error(50001, 'currency must be an ISO 4217 code in capitals');
+    ELSEIF p_method IS NULL OR p_method NOT IN ('card', 'wallet', 'bank_transfer') THEN
+        CALL raise_error(50001, 'method must be card, wallet or bank_transfer');
+    ELSEIF COALESCE(CHAR_LENGTH(TRIM(p_idempotency_key)), 0) = 0 THEN
+        CALL raise_error(50001, 'idempotency key must not be empty');
+    END IF;
+    SET v_request_hash = SHA2(CONCAT_WS('|', p_reservation_id, p_user_id, p_amount, p_currency, p_method), 256);
+
+    SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+    START TRANSACTION;
+    SELECT
+        payment_id,
+        request_hash
+    INTO v_known_payment, v_known_hash
+    FROM payments
+    WHERE idempotency_key = p_idempotency_key;
+    IF v_known_payment IS NULL THEN
+        SELECT
+            user_id,
+            status,
+            total_amount,
+            currency,
+            expires_at,
+            first_departs_at
+        INTO v_owner, v_status, v_total, v_currency, v_expires, v_first_departs
+        FROM reservations
+        WHERE reservation_id = p_reservation_id
+        FOR UPDATE;
+        -- A twin call with this key may have committed while we waited for the lock.
+        SELECT
+            payment_id,
+            request_hash
+        INTO v_known_payment, v_known_hash
+        FROM payments
+        WHERE idempotency_key = p_idempotency_key;
+    END IF;
+    IF v_known_payment IS NOT NULL THEN
+        IF v_known_hash <> v_request_hash THEN
+            CALL raise_error(50005, 'idempotency key was used for another request');
+        END IF;
+        SET p_payment_id = v_known_payment;
+        COMMIT;
+    ELSE
+        IF v_owner IS NULL OR v_owner <> p_user_id OR p_user_id IS NULL THEN
+            CALL raise_error(50002, 'reservation does not exist');
+        ELSEIF v_status = 'confirmed' THEN
+            CALL raise_error(50004, 'reservation is already paid');
+        ELSEIF v_status = 'cancelled' THEN
+            CALL raise_error(50004, 'reservation is cancelled');
+        ELSEIF v_status = 'expired' OR v_expires <= v_now THEN
+            CALL raise_error(50008, 'the hold has expired');
+        ELSEIF v_first_departs <= v_now THEN
+            CALL raise_error(50008, 'the trip has already departed');
+        ELSEIF p_amount <> v_total OR p_currency <> v_currency THEN
+            CALL raise_error(50006, CONCAT('amount due is ', v_total, ' ', v_currency));
+        END IF;
+
+        INSERT INTO payments (reservation_id, amount, currency, method, idempotency_key, request_hash, created_at)
+        VALUES (p_reservation_id, p_amount, p_currency, p_method, p_idempotency_key, v_request_hash, v_now);
+        SET p_payment_id = LAST_INSERT_ID();
+
+        OPEN c_segments;
+        segments: LOOP
+            FETCH c_segments INTO v_trip_id, v_fare_class_id, v_segment_no, v_seats, v_prefix;
+            IF v_done THEN
+                LEAVE segments;
+            END IF;
+            -- LAST_INSERT_ID(expr) hands back the new seats_issued from the same statement.
+            UPDATE trip_fares
+            SET
+                seats_held = seats_held - v_seats,
+                seats_sold = seats_sold + v_seats,
+                seats_issued = LAST_INSERT_ID(seats_issued + v_seats)
+            WHERE trip_id = v_trip_id AND fare_class_id = v_fare_class_id AND seats_held >= v_seats;
+            IF ROW_COUNT() = 0 THEN
+                CALL raise_error(50004, 'held seats are missing from the fare; see integrity_violations');
+            END IF;
+            SET v_last_seat = LAST_INSERT_ID();
+            INSERT INTO tickets (ticket_number, reservation_id, passenger_id, trip_id, seat_no, created_at)
+            SELECT
+                CONCAT(LPAD(p_reservation_id, 10, '0'), v_segment_no, LPAD(p.passenger_no, 2, '0')) AS ticket_number,
+                p.reservation_id,
+                p.passenger_id,
+                v_trip_id AS trip_id,
+                CONCAT(v_prefix, v_last_seat - v_seats + p.passenger_no) AS seat_no,
+                v_now AS created_at
+            FROM passengers AS p
+            WHERE p.reservation_id = p_reservation_id;
+        END LOOP;
+        CLOSE c_segments;
+
+        UPDATE reservation_segments SET held_until = NULL
+        WHERE reservation_id = p_reservation_id;
+        UPDATE reservations SET status = 'confirmed'
+        WHERE reservation_id = p_reservation_id;
+        COMMIT;
+    END IF;
+END$$
+
+DELIMITER ;

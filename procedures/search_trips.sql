@@ -1,0 +1,99 @@
+-- search_trips: scheduled trips from origin to destination departing on a UTC date, still in
+-- the future, with at least p_passengers seats free in a fare class; one row per trip and
+-- class, ordered by departs_at, price. p_mode NULL means every mode. Seats held by lapsed
+-- holds count as free (the expiry event may not have run yet; booking reclaims them).
+-- Result: trip_id, mode, carrier_code, service_number, origin_code, destination_code,
+-- departs_at, arrives_at, fare_class, price, currency, seats_available.
+-- Errors: INVALID_ARGUMENT (no date, passengers not 1-9, unknown mode), NOT_FOUND (unknown
+--         origin or destination station).
+-- Locks: none: a plain read (idx_trips_route_departs_at, then lapsed holds per fare by
+-- idx_reservation_segments_trip_fare_held_until).
+-- requires: raise_error
+DROP PROCEDURE IF EXISTS search_trips;
+
+DELIMITER $$
+
+CREATE PROCEDURE search_trips (
+    IN p_origin_code VARCHAR(10),
+    IN p_destination_code VARCHAR(10),
+    IN p_date DATE,
+    IN p_mode VARCHAR(5),
+    IN p_passengers INT
+)
+READS SQL DATA
+SQL SECURITY DEFINER
+COMMENT 'Trips with free seats between two stations on a date'
+BEGIN
+    DECLARE v_now DATETIME DEFAULT UTC_TIMESTAMP();
+    DECLARE v_origin_id INT;
+    DECLARE v_destination_id INT;
+
+    IF p_date IS NULL THEN
+        CALL raise_error(50001, 'date is required');
+    ELSEIF p_passengers IS NULL OR p_passengers NOT BETWEEN 1 AND 9 THEN
+        CALL raise_error(50001, 'passengers must be between 1 and 9');
+    ELSEIF p_mode IS NOT NULL AND p_mode NOT IN ('air', 'rail', 'bus') THEN
+        CALL raise_error(50001, 'mode must be air, rail or bus');
+    END IF;
+    SELECT station_id INTO v_origin_id FROM stations
+    WHERE code = TRIM(p_origin_code);
+    SELECT station_id INTO v_destination_id FROM stations
+    WHERE code = TRIM(p_destination_code);
+    IF v_origin_id IS NULL OR v_destination_id IS NULL THEN
+        CALL raise_error(50002, 'origin or destination station does not exist');
+    END IF;
+
+    WITH candidate_fares AS (
+        SELECT
+            t.trip_id,
+            t.mode,
+            t.carrier_id,
+            t.service_number,
+            t.departs_at,
+            t.arrives_at,
+            f.fare_class_id,
+            f.price,
+            f.currency,
+            f.capacity - f.seats_held - f.seats_sold + (
+                SELECT COALESCE(SUM(s.seats), 0)
+                FROM reservation_segments AS s
+                WHERE
+                    s.trip_id = f.trip_id
+                    AND s.fare_class_id = f.fare_class_id
+                    AND s.held_until <= v_now
+            ) AS seats_available
+        FROM trips AS t
+        INNER JOIN trip_fares AS f ON t.trip_id = f.trip_id
+        WHERE
+            t.origin_station_id = v_origin_id
+            AND t.destination_station_id = v_destination_id
+            AND t.departs_at >= p_date
+            AND t.departs_at < p_date + INTERVAL 1 DAY
+            AND t.departs_at > v_now
+            AND t.status = 'scheduled'
+            AND (p_mode IS NULL OR t.mode = p_mode)
+    )
+
+    SELECT
+        cf.trip_id,
+        cf.mode,
+        c.code AS carrier_code,
+        cf.service_number,
+        o.code AS origin_code,
+        d.code AS destination_code,
+        cf.departs_at,
+        cf.arrives_at,
+        fc.fare_class,
+        cf.price,
+        cf.currency,
+        cf.seats_available
+    FROM candidate_fares AS cf
+    INNER JOIN carriers AS c ON cf.carrier_id = c.carrier_id
+    INNER JOIN fare_classes AS fc ON cf.fare_class_id = fc.fare_class_id
+    INNER JOIN stations AS o ON o.station_id = v_origin_id
+    INNER JOIN stations AS d ON d.station_id = v_destination_id
+    WHERE cf.seats_available >= p_passengers
+    ORDER BY cf.departs_at, cf.price, cf.trip_id, cf.fare_class_id;
+END$$
+
+DELIMITER ;
