@@ -80,10 +80,17 @@ BUSINESS_ERRORS: dict[int, type[BusinessError]] = {
 RETRYABLE_ERRNOS = frozenset({1213, 1205})
 
 
+# The server refuses some bad input before a procedure body runs: a value too long or out of
+# range for a parameter's type, a malformed number or date, invalid JSON for a JSON parameter
+# (MySQL). That is the database saying INVALID_ARGUMENT, so it is reported as one.
+PARAMETER_ERRNOS = frozenset({1406, 1264, 1366, 1292, 3140})
+
+
 def translate(err: mysql.connector.Error) -> Exception:
     """Turn a driver error into the contract's exception when it is one of ours."""
-    cls = BUSINESS_ERRORS.get(getattr(err, "errno", None) or 0)
-    if cls is None:
-        return err
+    errno = getattr(err, "errno", None) or 0
     message = err.msg if getattr(err, "msg", None) else str(err)
-    return cls(message)
+    if errno in PARAMETER_ERRNOS:
+        return InvalidArgument(f"INVALID_ARGUMENT: {message}")
+    cls = BUSINESS_ERRORS.get(errno)
+    return err if cls is None else cls(message)

@@ -26,6 +26,7 @@ def call_out(conn, name: str, *args: Any, outs: int = 1) -> tuple:
             cur = conn.cursor()
             result = cur.callproc(name, (*args, *([None] * outs)))
             cur.close()
+            conn.commit()  # callproc read the OUT values in a new transaction: end it
             return tuple(result[len(args) :])
         except Exception:
             conn.rollback()

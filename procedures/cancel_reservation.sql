@@ -38,6 +38,9 @@ BEGIN
         RESIGNAL;
     END;
 
+    -- READ COMMITTED: reads see what other sessions committed and searches take no gap locks.
+    -- SET TRANSACTION needs no transaction open; START TRANSACTION would end one anyway.
+    COMMIT;
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
     SELECT

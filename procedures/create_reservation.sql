@@ -137,6 +137,9 @@ BEGIN
     WHERE setting_key = 'hold_minutes';
     SET v_expires = v_now + INTERVAL COALESCE(v_hold_minutes, 15) MINUTE;
 
+    -- READ COMMITTED: reads see what other sessions committed and searches take no gap locks.
+    -- SET TRANSACTION needs no transaction open; START TRANSACTION would end one anyway.
+    COMMIT;
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
 

@@ -40,6 +40,9 @@ BEGIN
         CALL raise_error(50001, 'batch size must be between 1 and 10000');
     END IF;
 
+    -- READ COMMITTED: reads see what other sessions committed and searches take no gap locks.
+    -- SET TRANSACTION needs no transaction open; START TRANSACTION would end one anyway.
+    COMMIT;
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
     SET p_expired = 0;

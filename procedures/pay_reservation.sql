@@ -84,6 +84,9 @@ BEGIN
     END IF;
     SET v_request_hash = SHA2(CONCAT_WS('|', p_reservation_id, p_user_id, p_amount, p_currency, p_method), 256);
 
+    -- READ COMMITTED: reads see what other sessions committed and searches take no gap locks.
+    -- SET TRANSACTION needs no transaction open; START TRANSACTION would end one anyway.
+    COMMIT;
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
     SELECT
