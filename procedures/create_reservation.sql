@@ -249,6 +249,8 @@ BEGIN
         )
     WHERE reservation_id = p_reservation_id;
 
+    -- an earlier SELECT ... INTO that found no row set v_done through the NOT FOUND handler
+    SET v_done = 0;
     OPEN c_segments;
     segments: LOOP
         FETCH c_segments INTO v_trip_id, v_fare_class_id;

@@ -46,6 +46,8 @@ BEGIN
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
     SET p_expired = 0;
+    -- an earlier SELECT ... INTO that found no row set v_done through the NOT FOUND handler
+    SET v_done = 0;
     OPEN c_lapsed;
     lapsed: LOOP
         FETCH c_lapsed INTO v_reservation_id;

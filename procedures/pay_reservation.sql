@@ -140,6 +140,8 @@ BEGIN
         VALUES (p_reservation_id, p_amount, p_currency, p_method, p_idempotency_key, v_request_hash, v_now);
         SET p_payment_id = LAST_INSERT_ID();
 
+        -- an earlier SELECT ... INTO that found no row set v_done through the NOT FOUND handler
+        SET v_done = 0;
         OPEN c_segments;
         segments: LOOP
             FETCH c_segments INTO v_trip_id, v_fare_class_id, v_segment_no, v_seats, v_prefix;

@@ -32,6 +32,8 @@ BEGIN
         FOR UPDATE SKIP LOCKED;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = 1;
 
+    -- an earlier SELECT ... INTO that found no row set v_done through the NOT FOUND handler
+    SET v_done = 0;
     OPEN c_lapsed;
     lapsed: LOOP
         FETCH c_lapsed INTO v_reservation_id;

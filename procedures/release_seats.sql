@@ -36,6 +36,8 @@ BEGIN
         ORDER BY s.trip_id, s.fare_class_id;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = 1;
 
+    -- an earlier SELECT ... INTO that found no row set v_done through the NOT FOUND handler
+    SET v_done = 0;
     OPEN c_fares;
     fares: LOOP
         FETCH c_fares INTO v_trip_id, v_fare_class_id, v_held, v_sold;

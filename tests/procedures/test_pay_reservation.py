@@ -1,0 +1,125 @@
+"""pay_reservation: confirmation, tickets and seats, idempotency, and every error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from harness import procedures as sp
+
+from ..helpers import assert_fails_unchanged
+from .conftest import NOW
+
+
+def test_payment_confirms_and_issues_tickets_with_seats(shop):
+    user = shop.user()
+    a = shop.trip(price="80.00", capacity=5)
+    b = shop.trip(departs=NOW + dt.timedelta(days=12), price="20.25", capacity=5,
+                  fares=[{"fare_class": "business", "capacity": 5, "price": "20.25", "currency": "EUR"}])  # fmt: skip
+    other = shop.book(shop.user(), a, passengers=1)  # someone else bought seat E1 of trip a first
+    shop.pay(other, shop.reservation(other)["user_id"])
+    reservation_id = sp.create_reservation(
+        shop.conn, user, [{"trip_id": a, "fare_class": "economy"}, {"trip_id": b, "fare_class": "business"}],
+        [{"full_name": "Ada"}, {"full_name": "Bob"}],
+    )  # fmt: skip
+    payment_id = sp.pay_reservation(shop.conn, reservation_id, user, Decimal("200.50"), "EUR", "wallet", "pay-1")
+    assert shop.query(
+        "SELECT reservation_id, amount, currency, method, idempotency_key, status, created_at FROM payments"
+        " WHERE payment_id = %s", payment_id,
+    ) == [{"reservation_id": reservation_id, "amount": Decimal("200.50"), "currency": "EUR", "method": "wallet",
+           "idempotency_key": "pay-1", "status": "captured", "created_at": NOW}]  # fmt: skip
+    assert shop.reservation(reservation_id)["status"] == "confirmed"
+    tickets = shop.query(
+        "SELECT t.ticket_number, p.full_name, t.trip_id, t.seat_no, t.status FROM tickets AS t"
+        " JOIN passengers AS p USING (passenger_id) WHERE t.reservation_id = %s ORDER BY t.ticket_number",
+        reservation_id,
+    )
+    ref = f"{reservation_id:010d}"
+    assert tickets == [
+        {"ticket_number": f"{ref}101", "full_name": "Ada", "trip_id": a, "seat_no": "E2", "status": "active"},
+        {"ticket_number": f"{ref}102", "full_name": "Bob", "trip_id": a, "seat_no": "E3", "status": "active"},
+        {"ticket_number": f"{ref}201", "full_name": "Ada", "trip_id": b, "seat_no": "B1", "status": "active"},
+        {"ticket_number": f"{ref}202", "full_name": "Bob", "trip_id": b, "seat_no": "B2", "status": "active"},
+    ]
+    assert shop.fare(a) == (5, 0, 3) and shop.fare(b, 3) == (5, 0, 2)
+    assert shop.query("SELECT held_until FROM reservation_segments WHERE reservation_id = %s", reservation_id) == [
+        {"held_until": None}, {"held_until": None},
+    ]  # fmt: skip
+    assert [r["new_status"] for r in shop.query(
+        "SELECT new_status FROM reservation_status_history WHERE reservation_id = %s"
+        " ORDER BY reservation_status_history_id", reservation_id)] == ["held", "confirmed"]  # fmt: skip
+    assert shop.violations() == []
+
+
+def test_same_call_three_times_is_one_payment(shop):
+    user = shop.user()
+    reservation_id = shop.book(user, shop.trip(price="42.00"), passengers=2)
+    ids = {sp.pay_reservation(shop.conn, reservation_id, user, "84.00", "EUR", "card", "same-key") for _ in range(3)}
+    assert len(ids) == 1
+    assert shop.query("SELECT COUNT(*) AS n FROM payments WHERE reservation_id = %s", reservation_id) == [{"n": 1}]
+    assert shop.query("SELECT COUNT(*) AS n FROM tickets WHERE reservation_id = %s", reservation_id) == [{"n": 2}]
+    # the same key with another request is refused, changing nothing
+    assert_fails_unchanged(shop.url, 50005, lambda: sp.pay_reservation(
+        shop.conn, reservation_id, user, "84.01", "EUR", "card", "same-key"))  # fmt: skip
+    assert_fails_unchanged(shop.url, 50005, lambda: sp.pay_reservation(
+        shop.conn, reservation_id, user, "84.00", "EUR", "wallet", "same-key"))  # fmt: skip
+    other = shop.book(user, shop.trip(price="84.00"))
+    assert_fails_unchanged(shop.url, 50005, lambda: sp.pay_reservation(
+        shop.conn, other, user, "84.00", "EUR", "card", "same-key"))  # fmt: skip
+
+
+def test_a_replay_after_expiry_still_returns_the_payment(shop):
+    user = shop.user()
+    reservation_id = shop.book(user, shop.trip(price="10.00"))
+    payment = sp.pay_reservation(shop.conn, reservation_id, user, "10.00", "EUR", "card", "replay-late")
+    shop.at(NOW + dt.timedelta(hours=2))
+    assert sp.pay_reservation(shop.conn, reservation_id, user, "10.00", "EUR", "card", "replay-late") == payment
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "method", "key", "errno"),
+    [
+        ("-1.00", "EUR", "card", "k", 50001),
+        ("10.00", "eur", "card", "k", 50001),
+        ("10.00", "EUR", "cash", "k", 50001),
+        ("10.00", "EUR", "card", " ", 50001),
+        ("10.00", "EUR", "card", "k" * 65, 50001),
+        ("10.01", "EUR", "card", "k", 50006),
+        ("9.99", "EUR", "card", "k", 50006),
+        ("10.00", "USD", "card", "k", 50006),
+    ],
+)
+def test_bad_payments_change_nothing(shop, amount, currency, method, key, errno):
+    user = shop.user()
+    reservation_id = shop.book(user, shop.trip(price="10.00"))
+    assert_fails_unchanged(shop.url, errno, lambda: sp.pay_reservation(
+        shop.conn, reservation_id, user, amount, currency, method, key))  # fmt: skip
+
+
+def test_state_errors(shop):
+    user, stranger = shop.user(), shop.user()
+    trip = shop.trip(price="10.00")
+    reservation_id = shop.book(user, trip)
+
+    def pay(who=user, key="state"):
+        return lambda: sp.pay_reservation(shop.conn, reservation_id, who, "10.00", "EUR", "card", key)
+
+    assert_fails_unchanged(shop.url, 50002, pay(stranger))
+    assert_fails_unchanged(shop.url, 50002, lambda: sp.pay_reservation(
+        shop.conn, 999999999, user, "10.00", "EUR", "card", "nope"))  # fmt: skip
+    shop.at(NOW + dt.timedelta(minutes=15))
+    assert_fails_unchanged(shop.url, 50008, pay())  # lapsed, though nothing expired it yet
+    shop.at(NOW)
+    pay(key="first")()
+    assert_fails_unchanged(shop.url, 50004, pay(key="second"))  # already paid, another key
+    cancelled = shop.book(user, trip)
+    sp.cancel_reservation(shop.conn, cancelled, user, "changed my mind")
+    assert_fails_unchanged(shop.url, 50004, lambda: sp.pay_reservation(
+        shop.conn, cancelled, user, "10.00", "EUR", "card", "on-cancelled"))  # fmt: skip
+    expired = shop.book(user, trip)
+    shop.at(NOW + dt.timedelta(minutes=30))
+    sp.expire_reservations(shop.conn, 100)
+    assert_fails_unchanged(shop.url, 50008, lambda: sp.pay_reservation(
+        shop.conn, expired, user, "10.00", "EUR", "card", "on-expired"))  # fmt: skip
