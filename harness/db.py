@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -13,6 +14,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import mysql.connector
 
 from .errors import RETRYABLE_ERRNOS, translate
+
+# Retries taken by with_retry since the process started, by errno (benchmarks report them).
+RETRIES: Counter[int] = Counter()
 
 CHARSET = "utf8mb4"
 COLLATION = "utf8mb4_unicode_520_ci"
@@ -126,6 +130,7 @@ def with_retry(
         except mysql.connector.Error as err:
             if err.errno not in RETRYABLE_ERRNOS or attempt == attempts:
                 raise translate(err) from err
+            RETRIES[err.errno] += 1
             if on_retry:
                 on_retry(attempt, err)
             time.sleep(random.uniform(0, base_delay * 2**attempt))

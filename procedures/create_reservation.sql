@@ -12,7 +12,9 @@
 --   2. inventory is one guarded UPDATE per fare (held + sold + n <= capacity, checked with
 --      ROW_COUNT()), never read-then-write; the CHECK ck_trip_fares_seats is the backstop;
 --   3. fares are locked in ascending (trip_id, fare_class_id) order, whatever order the
---      customer listed them in, so A+B and B+A bookings cannot deadlock each other;
+--      customer listed them in, so A+B and B+A bookings cannot deadlock each other; and before
+--      the segment rows are inserted, whose foreign keys would otherwise take S locks on the
+--      fares first (two sessions holding S and both wanting X deadlock);
 --   4. when a fare looks full, lapsed holds on it are reclaimed in this transaction
 --      (reclaim_expired_holds, SKIP LOCKED) and the update retried once: expired holds are
 --      free at once, not when the event next runs.
@@ -53,13 +55,17 @@ BEGIN
     DECLARE v_trip_id BIGINT;
     DECLARE v_fare_class_id TINYINT;
     DECLARE v_done INT DEFAULT 0;
-    DECLARE c_segments CURSOR FOR
+    -- The requested fares in lock order (ascending trip_id, fare_class_id), whatever the order
+    -- the customer listed them in.
+    DECLARE c_fares CURSOR FOR
         SELECT
-            trip_id,
-            fare_class_id
-        FROM reservation_segments
-        WHERE reservation_id = p_reservation_id
-        ORDER BY trip_id, fare_class_id;
+            j.trip_id,
+            fc.fare_class_id
+        FROM JSON_TABLE(
+            p_segments, '$[*]' COLUMNS (trip_id BIGINT PATH '$.trip_id', fare_class VARCHAR(10) PATH '$.fare_class')
+        ) AS j
+        INNER JOIN fare_classes AS fc ON j.fare_class = fc.fare_class
+        ORDER BY j.trip_id, fc.fare_class_id;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = 1;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
@@ -180,6 +186,37 @@ BEGIN
         CALL raise_error(50001, 'segments are priced in different currencies');
     END IF;
 
+    -- Seats first: the fare rows are then ours (X) before the segment inserts check their
+    -- foreign keys against them (an S lock), so two bookings never both hold S and wait for X.
+    -- an earlier SELECT ... INTO that found no row set v_done through the NOT FOUND handler
+    SET v_done = 0;
+    OPEN c_fares;
+    fares: LOOP
+        FETCH c_fares INTO v_trip_id, v_fare_class_id;
+        IF v_done THEN
+            LEAVE fares;
+        END IF;
+        UPDATE trip_fares
+        SET seats_held = seats_held + v_passenger_count
+        WHERE
+            trip_id = v_trip_id
+            AND fare_class_id = v_fare_class_id
+            AND seats_held + seats_sold + v_passenger_count <= capacity;
+        IF ROW_COUNT() = 0 THEN
+            CALL reclaim_expired_holds(v_trip_id, v_fare_class_id, v_now);
+            UPDATE trip_fares
+            SET seats_held = seats_held + v_passenger_count
+            WHERE
+                trip_id = v_trip_id
+                AND fare_class_id = v_fare_class_id
+                AND seats_held + seats_sold + v_passenger_count <= capacity;
+            IF ROW_COUNT() = 0 THEN
+                CALL raise_error(50003, CONCAT('not enough seats left on trip ', v_trip_id));
+            END IF;
+        END IF;
+    END LOOP;
+    CLOSE c_fares;
+
     -- A random reference; on the rare collision with uq_reservations_booking_ref, try another.
     WHILE v_ref_taken = 1 AND v_attempts < 10 DO
         SET v_ref_taken = 0;
@@ -249,34 +286,6 @@ BEGIN
         )
     WHERE reservation_id = p_reservation_id;
 
-    -- an earlier SELECT ... INTO that found no row set v_done through the NOT FOUND handler
-    SET v_done = 0;
-    OPEN c_segments;
-    segments: LOOP
-        FETCH c_segments INTO v_trip_id, v_fare_class_id;
-        IF v_done THEN
-            LEAVE segments;
-        END IF;
-        UPDATE trip_fares
-        SET seats_held = seats_held + v_passenger_count
-        WHERE
-            trip_id = v_trip_id
-            AND fare_class_id = v_fare_class_id
-            AND seats_held + seats_sold + v_passenger_count <= capacity;
-        IF ROW_COUNT() = 0 THEN
-            CALL reclaim_expired_holds(v_trip_id, v_fare_class_id, v_now);
-            UPDATE trip_fares
-            SET seats_held = seats_held + v_passenger_count
-            WHERE
-                trip_id = v_trip_id
-                AND fare_class_id = v_fare_class_id
-                AND seats_held + seats_sold + v_passenger_count <= capacity;
-            IF ROW_COUNT() = 0 THEN
-                CALL raise_error(50003, CONCAT('not enough seats left on trip ', v_trip_id));
-            END IF;
-        END IF;
-    END LOOP;
-    CLOSE c_segments;
 
     COMMIT;
 END$$

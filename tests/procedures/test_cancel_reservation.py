@@ -67,7 +67,9 @@ def test_half_up_rounding_to_the_cent(shop):
 
 
 def test_mode_specific_rules_win_over_the_general_ones(shop):
-    shop.query("INSERT INTO refund_rules (mode, min_hours_before, refund_percent) VALUES ('bus', 0, 80), ('bus', 48, 90)")
+    shop.query(
+        "INSERT INTO refund_rules (mode, min_hours_before, refund_percent) VALUES ('bus', 0, 80), ('bus', 48, 90)"
+    )
     try:
         user = shop.user()
         trip = shop.trip(carrier="FLX", departs=DEPARTS, price="10.00")
