@@ -308,5 +308,50 @@ def seed_reference_command(obj: Context) -> None:
     click.echo(", ".join(f"{table}: {count}" for table, count in counts.items()))
 
 
+# -- events -----------------------------------------------------------------------------------
+EVENTS_QUERY = """
+SELECT
+    EVENT_NAME AS event,
+    STATUS AS status,
+    CONCAT('every ', INTERVAL_VALUE, ' ', LOWER(INTERVAL_FIELD)) AS schedule,
+    LAST_EXECUTED AS last_run,
+    EVENT_COMMENT AS does
+FROM information_schema.EVENTS
+WHERE EVENT_SCHEMA = DATABASE()
+ORDER BY EVENT_NAME
+"""
+
+
+@cli.group()
+def events() -> None:
+    """The housekeeping events (expiring holds, purging old reservations).
+
+    Example: travel events status
+    """
+
+
+@events.command("status")
+@output_options
+@click.pass_obj
+@reports_errors
+def events_status(obj: Context, fmt: str) -> None:
+    """Each event with its schedule and last run; warns when the event scheduler is off.
+
+    Example: travel events status --format json
+    """
+    migrator = obj.migrator()
+    conn = connect(migrator.url)
+    try:
+        cur = conn.cursor()
+        cur.execute(EVENTS_QUERY)
+        columns = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    finally:
+        conn.close()
+    click.echo(render(columns, rows, fmt))
+    for warning in scheduler_warnings(migrator):
+        click.echo(f"warning: {warning}", err=True)
+
+
 def main() -> None:
     cli()

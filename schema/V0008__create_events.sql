@@ -11,7 +11,7 @@ CREATE EVENT expire_lapsed_holds
 ON SCHEDULE EVERY 1 MINUTE
 ON COMPLETION PRESERVE
 ENABLE
-COMMENT 'Expires held reservations past expires_at (CALL expire_reservations)'
+COMMENT 'Expires lapsed holds (CALL expire_reservations)'
 DO
 BEGIN
     DECLARE v_expired INT DEFAULT 1000;
@@ -27,7 +27,7 @@ CREATE EVENT purge_old_reservations
 ON SCHEDULE EVERY 1 DAY
 ON COMPLETION PRESERVE
 ENABLE
-COMMENT 'Deletes never-paid reservations older than 30 days (CALL purge_expired_reservations)'
+COMMENT 'Deletes old never-paid reservations (purge, 30 days)'
 DO
 BEGIN
     DECLARE v_purged INT;

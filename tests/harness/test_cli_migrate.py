@@ -76,16 +76,32 @@ def test_bad_url_is_a_clear_error():
     assert "unsupported database URL scheme 'postgres'" in result.output
 
 
+def all_command_paths(group=cli, prefix=()):
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from all_command_paths(command, (*prefix, name))
+        yield (*prefix, name)
+
+
 def test_every_command_has_help_with_an_example():
     runner = CliRunner()
-    for path in (
-        ["migrate"],
-        ["info"],
-        ["validate"],
-        ["repair"],
-        ["server", "start"],
-        ["server", "stop"],
-        ["server", "status"],
-    ):
+    paths = list(all_command_paths())
+    assert ("migrate",) in paths and ("events", "status") in paths
+    for path in paths:
         result = runner.invoke(cli, [*path, "--help"])
         assert result.exit_code == 0 and "Example:" in result.output, path
+
+
+def test_events_status_lists_events_and_warns_when_the_scheduler_is_off(migrated_url):
+    result = CliRunner().invoke(
+        cli, ["--database-url", migrated_url.unmasked(), "events", "status", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["event"], r["status"], r["schedule"]) for r in rows] == [
+        ("expire_lapsed_holds", "ENABLED", "every 1 minute"),
+        ("purge_old_reservations", "ENABLED", "every 1 day"),
+    ]
+    assert rows[0]["does"] == "Expires lapsed holds (CALL expire_reservations)"
+    # the test server runs with the scheduler off, on purpose
+    assert "warning: event_scheduler is OFF" in result.stderr

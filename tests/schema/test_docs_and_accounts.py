@@ -58,10 +58,17 @@ def run(url, sql):
         conn.close()
 
 
-def test_app_account_cannot_read_tables(accounts):
+def test_app_account_cannot_read_tables_but_can_call_procedures(accounts):
     with pytest.raises(mysql.connector.Error) as caught:
         run(accounts["app"], "SELECT * FROM users")
     assert caught.value.errno == 1142  # SELECT command denied
+    conn = connect(accounts["app"])
+    try:
+        cur = conn.cursor()
+        cur.execute("CALL get_login('nobody@example.com')")
+        assert cur.fetchall() == []
+    finally:
+        conn.close()
 
 
 def test_analyst_reads_everything_but_password_hashes(accounts):
