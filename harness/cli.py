@@ -12,6 +12,7 @@ import mysql.connector
 
 from .accounts import create_accounts
 from .db import DatabaseUrl, connect
+from .demo import seed_demo
 from .docs import write as write_docs
 from .drift import scheduler_warnings
 from .drift import validate as run_validate
@@ -19,6 +20,9 @@ from .errors import TravelError
 from .migrate import InfoRow, Migrator
 from .output import output_options, render
 from .project import Project, find_root
+from .reports import Report, ReportError
+from .reports import load_all as load_reports
+from .reports import run as run_report
 from .seed import seed_reference
 from .server import LocalServer
 
@@ -286,10 +290,32 @@ def accounts(
 
 @cli.group()
 def seed() -> None:
-    """Load data: reference data (stations, carriers).
+    """Load data: reference data (stations, carriers), the demo set, or a large synthetic set.
 
-    Example: travel seed reference
+    Example: travel seed demo
     """
+
+
+@seed.command("demo")
+@click.option("--seed", "seed_value", type=int, default=2026, show_default=True, help="Random seed of the story.")
+@click.pass_obj
+@reports_errors
+def seed_demo_command(obj: Context, seed_value: int) -> None:
+    """Load a small realistic data set through the procedures: January to June 2026, ten routes
+    over air, rail and bus, sixty customers, ~400 bookings (paid, cancelled at every refund
+    tier, lapsed) and a flight cancelled by its carrier. Skipped when already loaded.
+
+    Example: travel seed demo && travel report revenue
+    """
+    conn = connect(obj.url())
+    try:
+        outcomes = seed_demo(conn, obj.project().root, seed_value, progress=lambda line: click.echo(line, err=True))
+    finally:
+        conn.close()
+    if outcomes is None:
+        click.echo("demo data already loaded; nothing to do")
+    else:
+        click.echo(", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())))
 
 
 @seed.command("reference")
@@ -351,6 +377,76 @@ def events_status(obj: Context, fmt: str) -> None:
     click.echo(render(columns, rows, fmt))
     for warning in scheduler_warnings(migrator):
         click.echo(f"warning: {warning}", err=True)
+
+
+# -- reports ----------------------------------------------------------------------------------
+def _load_reports(obj: Context) -> dict[str, Report]:
+    try:
+        return load_reports(obj.project().root)
+    except ReportError as err:
+        raise click.ClickException(str(err)) from err
+
+
+@cli.command("reports")
+@output_options
+@click.pass_obj
+def reports_list(obj: Context, fmt: str) -> None:
+    """List the saved reports with their titles and parameters (name type=default).
+
+    Example: travel reports
+    """
+    rows = [
+        (r.name, r.title, ", ".join(f"{p.name} {p.type_label}={p.default}" for p in r.params))
+        for r in _load_reports(obj).values()
+    ]
+    click.echo(render(["report", "title", "parameters"], rows, fmt))
+
+
+@cli.command("report")
+@click.argument("name")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A report parameter; repeatable.")
+@output_options
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of stdout.")
+@click.option(
+    "--analyst-url",
+    envvar="TRAVEL_ANALYST_DATABASE_URL",
+    help="Run as the read-only analyst account (mysql://travel_analyst:...@host:port/db). Default: --database-url.",
+)
+@click.pass_obj
+@reports_errors
+def report_run(
+    obj: Context, name: str, params: tuple[str, ...], fmt: str, output: str | None, analyst_url: str | None
+) -> None:
+    """Run the saved report NAME (see `travel reports`) and print its rows.
+
+    Dates are UTC; money is printed as exact decimals. Example:
+    travel report revenue -p date_from=2026-01-01 -p granularity=week --format csv -o revenue.csv
+    """
+    reports = _load_reports(obj)
+    if name not in reports:
+        raise click.UsageError(f"no report named {name!r}; `travel reports` lists them: {', '.join(reports)}")
+    report = reports[name]
+    given = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.UsageError(f"--param {item!r}: write KEY=VALUE")
+        given[key.strip()] = value.strip()
+    try:
+        values = report.values(given)
+    except ReportError as err:
+        raise click.UsageError(str(err)) from err
+    conn = connect(DatabaseUrl.parse(analyst_url) if analyst_url else obj.url())
+    try:
+        columns, rows = run_report(conn, report, values)
+    finally:
+        conn.close()
+    text = render(columns, rows, fmt)
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
+    else:
+        click.echo(text)
 
 
 def main() -> None:
