@@ -1,0 +1,64 @@
+-- name: booking_lead_time
+-- title: How far ahead customers book: paid reservations by days before departure
+-- param: date_from DATE 2026-01-01 first booking day included (UTC)
+-- param: date_to   DATE 2026-12-31 last booking day included (UTC)
+-- param: mode      CHOICE(air|rail|bus) - only reservations whose first trip is of this mode
+--
+-- Every bucket appears, empty ones as 0. Days are calendar days between the booking and the
+-- first departure. Only reservations that were paid count (held-and-lapsed ones are not
+-- bookings); later cancellations still count.
+-- requires: reservation_facts
+WITH RECURSIVE buckets AS (
+    SELECT
+        1 AS bucket_no,
+        0 AS min_days
+    UNION ALL
+    SELECT
+        bucket_no + 1 AS bucket_no,
+        ELT(bucket_no, 1, 2, 4, 8, 15, 31, 61) AS min_days
+    FROM buckets
+    WHERE bucket_no < 8
+),
+
+ranges AS (
+    SELECT
+        bucket_no,
+        min_days,
+        LEAD(min_days) OVER (ORDER BY bucket_no) - 1 AS max_days
+    FROM buckets
+),
+
+paid_bookings AS (
+    SELECT lead_days
+    FROM reservation_facts
+    WHERE
+        created_at >= %(date_from)s
+        AND created_at < %(date_to)s + INTERVAL 1 DAY
+        AND paid > 0
+        AND (%(mode)s IS NULL OR mode = %(mode)s)
+),
+
+counted AS (
+    SELECT
+        b.bucket_no,
+        CASE
+            WHEN b.max_days IS NULL THEN CONCAT(b.min_days, '+')
+            WHEN b.max_days = b.min_days THEN CAST(b.min_days AS CHAR)
+            ELSE CONCAT(b.min_days, '-', b.max_days)
+        END AS lead_days,
+        COUNT(p.lead_days) AS reservations
+    FROM ranges AS b
+    LEFT JOIN paid_bookings AS p
+        ON b.min_days <= p.lead_days AND (b.max_days IS NULL OR b.max_days >= p.lead_days)
+    GROUP BY b.bucket_no, b.min_days, b.max_days
+)
+
+SELECT
+    lead_days,
+    reservations,
+    CAST(100 * reservations / NULLIF(SUM(reservations) OVER (), 0) AS DECIMAL(5, 1)) AS share_pct,
+    CAST(
+        100 * SUM(reservations) OVER (ORDER BY bucket_no) / NULLIF(SUM(reservations) OVER (), 0) AS DECIMAL(5, 1)
+    ) AS cumulative_pct
+FROM counted
+ORDER BY bucket_no

@@ -1,0 +1,64 @@
+-- name: cohort_retention
+-- title: Signup cohorts: share of users booking in each month after signing up
+-- param: date_from DATE 2026-01-01 first signup day included (UTC)
+-- param: date_to   DATE 2026-12-31 last day observed (UTC)
+--
+-- One row per cohort (signup month) and month offset (0 = the signup month), up to the month
+-- of date_to and at most 11 months out; bookers are users who created a reservation in that
+-- month (any outcome).
+WITH RECURSIVE offsets AS (
+    SELECT 0 AS month_offset
+    UNION ALL
+    SELECT month_offset + 1 AS month_offset
+    FROM offsets
+    WHERE month_offset < 11
+),
+
+cohort_users AS (
+    SELECT
+        user_id,
+        DATE(created_at) - INTERVAL (DAYOFMONTH(created_at) - 1) DAY AS cohort
+    FROM users
+    WHERE
+        created_at >= %(date_from)s
+        AND created_at < %(date_to)s + INTERVAL 1 DAY
+),
+
+cohorts AS (
+    SELECT
+        cohort,
+        COUNT(*) AS users
+    FROM cohort_users
+    GROUP BY cohort
+),
+
+bookings AS (
+    SELECT DISTINCT
+        cu.cohort,
+        cu.user_id,
+        PERIOD_DIFF(EXTRACT(YEAR_MONTH FROM r.created_at), EXTRACT(YEAR_MONTH FROM cu.cohort)) AS month_offset
+    FROM cohort_users AS cu
+    INNER JOIN reservations AS r ON cu.user_id = r.user_id
+    WHERE r.created_at < %(date_to)s + INTERVAL 1 DAY
+),
+
+grid AS (
+    SELECT
+        c.cohort,
+        c.users,
+        o.month_offset
+    FROM cohorts AS c
+    CROSS JOIN offsets AS o
+    WHERE c.cohort + INTERVAL o.month_offset MONTH <= %(date_to)s
+)
+
+SELECT
+    g.cohort,
+    g.users,
+    g.month_offset,
+    COUNT(b.user_id) AS bookers,
+    CAST(100 * COUNT(b.user_id) / g.users AS DECIMAL(5, 1)) AS retention_pct
+FROM grid AS g
+LEFT JOIN bookings AS b ON g.cohort = b.cohort AND g.month_offset = b.month_offset
+GROUP BY g.cohort, g.users, g.month_offset
+ORDER BY g.cohort, g.month_offset

@@ -1,0 +1,30 @@
+-- name: payment_methods
+-- title: Payment method mix, and how many payments were kept (not refunded)
+-- param: date_from DATE 2026-01-01 first payment day included (UTC)
+-- param: date_to   DATE 2026-12-31 last payment day included (UTC)
+--
+-- share_pct: the method's share of all payments taken in the range (by count); kept_pct: the
+-- share of its payments whose reservation is still confirmed (not cancelled since).
+WITH taken AS (
+    SELECT
+        pay.method,
+        pay.currency,
+        pay.amount,
+        r.status
+    FROM payments AS pay
+    INNER JOIN reservations AS r ON pay.reservation_id = r.reservation_id
+    WHERE
+        pay.created_at >= %(date_from)s
+        AND pay.created_at < %(date_to)s + INTERVAL 1 DAY
+)
+
+SELECT
+    method,
+    currency,
+    COUNT(*) AS payments,
+    SUM(amount) AS amount,
+    CAST(100 * COUNT(*) / SUM(COUNT(*)) OVER () AS DECIMAL(5, 1)) AS share_pct,
+    CAST(100 * SUM(status = 'confirmed') / COUNT(*) AS DECIMAL(5, 1)) AS kept_pct
+FROM taken
+GROUP BY method, currency
+ORDER BY payments DESC, method ASC, currency ASC

@@ -1,0 +1,39 @@
+-- name: top_customers
+-- title: Customers ranked by net spend (payments less refunds) per currency
+-- param: date_from DATE 2026-01-01 first booking day included (UTC)
+-- param: date_to   DATE 2026-12-31 last booking day included (UTC)
+-- param: limit     INT 10 how many rows
+--
+-- Reservations made in the range that were paid; a customer paying in two currencies has a
+-- row for each.
+-- requires: reservation_facts
+WITH spend AS (
+    SELECT
+        user_id,
+        currency,
+        COUNT(*) AS reservations,
+        SUM(passengers) AS passengers,
+        SUM(paid) AS paid,
+        SUM(refunded) AS refunded
+    FROM reservation_facts
+    WHERE
+        created_at >= %(date_from)s
+        AND created_at < %(date_to)s + INTERVAL 1 DAY
+        AND paid > 0
+    GROUP BY user_id, currency
+)
+
+SELECT
+    s.user_id,
+    u.email,
+    u.full_name,
+    s.currency,
+    s.reservations,
+    s.passengers,
+    s.paid,
+    s.refunded,
+    s.paid - s.refunded AS net
+FROM spend AS s
+INNER JOIN users AS u ON s.user_id = u.user_id
+ORDER BY net DESC, s.user_id ASC, s.currency ASC
+LIMIT %(limit)s
