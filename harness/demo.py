@@ -46,8 +46,8 @@ ROUTES = (
     Route("FLX", "MUCZOB", "PARBERCY", 11.0, (("economy", 20, "49.99"),)),
     Route("NX", "LONVIC", "AMSSLOT", 12.0, (("economy", 18, "39.00"),), "GBP"),
 )
-FIRST_NAMES = "Ada Alan Grace Edsger Barbara Donald Frances Ken Margaret Dennis Radia Tim Sophie Linus Hedy".split()
-LAST_NAMES = "Lovelace Turing Hopper Dijkstra Liskov Knuth Allen Thompson Hamilton Ritchie Perlman Lee Wilson".split()
+FIRST_NAMES = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret", "Dennis", "Radia", "Tim", "Sophie", "Linus", "Hedy"]
+LAST_NAMES = ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson", "Hamilton", "Ritchie", "Perlman", "Lee", "Wilson"]
 
 
 class DemoBuilder:
@@ -83,7 +83,9 @@ class DemoBuilder:
         while START + dt.timedelta(weeks=week) <= END:
             for index, route in enumerate(ROUTES):
                 departs = START + dt.timedelta(weeks=week, days=index % 7, hours=index)
-                fares = [{"fare_class": c, "capacity": n, "price": p, "currency": route.currency} for c, n, p in route.fares]
+                fares = [
+                    {"fare_class": c, "capacity": n, "price": p, "currency": route.currency} for c, n, p in route.fares
+                ]
                 trip_id = sp.add_trip(
                     self.conn, route.carrier, f"{route.carrier}{100 + index}", route.origin, route.destination,
                     departs, departs + dt.timedelta(hours=route.hours), fares, None,
