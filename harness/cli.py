@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from dataclasses import astuple, fields
 from functools import wraps
@@ -25,6 +26,7 @@ from .reports import load_all as load_reports
 from .reports import run as run_report
 from .seed import seed_reference
 from .server import LocalServer
+from .synthetic import generate as generate_synthetic
 
 LOCAL_SERVER_DIR = Path(".travel") / "server"
 
@@ -377,6 +379,32 @@ def events_status(obj: Context, fmt: str) -> None:
     click.echo(render(columns, rows, fmt))
     for warning in scheduler_warnings(migrator):
         click.echo(f"warning: {warning}", err=True)
+
+
+@seed.command("synthetic")
+@click.option("--reservations", type=click.IntRange(1, 50_000_000), default=100_000, show_default=True,
+              help="How many reservations to generate (trips and users scale with it).")  # fmt: skip
+@click.option("--seed", "seed_value", type=int, default=1, show_default=True, help="Same seed, same data.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default="2026-06-30", show_default=True,
+              help="Last day of the generated year of bookings.")  # fmt: skip
+@click.pass_obj
+@reports_errors
+def seed_synthetic_command(obj: Context, reservations: int, seed_value: int, until: dt.datetime) -> None:
+    """Generate a large reproducible data set in bulk (seasonality, popular routes, lead times,
+    cancellation rates), with a progress bar. Needs the reference data (loaded first).
+
+    Example: travel seed synthetic --reservations 1000000 --seed 42
+    """
+    conn = connect(obj.url())
+    try:
+        seed_reference(conn, obj.project().root)
+        outcomes = generate_synthetic(
+            conn, reservations, seed_value, until, progress=lambda line: click.echo(line, err=True),
+            bar_factory=lambda n: click.progressbar(length=n, label="reservations", file=sys.stderr),
+        )  # fmt: skip
+    finally:
+        conn.close()
+    click.echo(", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())))
 
 
 # -- reports ----------------------------------------------------------------------------------

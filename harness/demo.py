@@ -46,8 +46,12 @@ ROUTES = (
     Route("FLX", "MUCZOB", "PARBERCY", 11.0, (("economy", 20, "49.99"),)),
     Route("NX", "LONVIC", "AMSSLOT", 12.0, (("economy", 18, "39.00"),), "GBP"),
 )
-FIRST_NAMES = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret", "Dennis", "Radia", "Tim", "Sophie", "Linus", "Hedy"]
-LAST_NAMES = ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson", "Hamilton", "Ritchie", "Perlman", "Lee", "Wilson"]
+# fmt: off
+FIRST_NAMES = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Margaret", "Dennis",
+               "Radia", "Tim", "Sophie", "Linus", "Hedy"]
+LAST_NAMES = ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson", "Hamilton",
+              "Ritchie", "Perlman", "Lee", "Wilson"]
+# fmt: on
 
 
 class DemoBuilder:
