@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from dataclasses import astuple, fields
 from functools import wraps
@@ -475,6 +476,44 @@ def report_run(
         click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
     else:
         click.echo(text)
+
+
+# -- API --------------------------------------------------------------------------------------
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 for all).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port.")
+@click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Worker threads (and pooled database connections).")  # fmt: skip
+@click.option(
+    "--app-url",
+    envvar="TRAVEL_APP_DATABASE_URL",
+    help="Connect as the travel_app account (EXECUTE only: mysql://travel_app:...@host:port/db). "
+    "Default: --database-url.",
+)
+@click.option("--token-ttl", type=click.IntRange(60), default=3600, show_default=True, help="Token lifetime, seconds.")
+@click.option("--debug", is_flag=True, help="Allow starting without TRAVEL_JWT_SECRET (a throwaway secret).")
+@click.pass_obj
+@reports_errors
+def serve(obj: Context, host: str, port: int, threads: int, app_url: str | None, token_ttl: int, debug: bool) -> None:
+    """Run the REST API (/api/v1, see docs/api.md) with the waitress WSGI server.
+
+    Tokens are signed with TRAVEL_JWT_SECRET, which is required unless --debug. Example:
+    TRAVEL_JWT_SECRET=$(openssl rand -hex 32) travel serve --port 8000
+    """
+    import logging
+
+    import waitress
+
+    from .api import create_app
+
+    url = DatabaseUrl.parse(app_url) if app_url else obj.url()
+    app = create_app(
+        url, jwt_secret=os.environ.get("TRAVEL_JWT_SECRET"), debug=debug, token_ttl=token_ttl, pool_size=threads,
+        project_root=obj.project().root,
+    )  # fmt: skip
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    click.echo(f"serving the API on http://{host}:{port}/api/v1 (database {url})", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="travel-db")
 
 
 def main() -> None:

@@ -176,3 +176,9 @@ def expire_reservations(conn, batch_size: int = 1000) -> int:
 
 def purge_expired_reservations(conn, older_than_days: int) -> int:
     return call_out(conn, "purge_expired_reservations", older_than_days)[0]
+
+
+def schema_status(conn) -> tuple[list[Row], str]:
+    """The latest history row per migration script, and the event scheduler's state."""
+    history, (scheduler,) = call_rows(conn, "schema_status")
+    return history, scheduler["event_scheduler"]

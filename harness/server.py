@@ -200,6 +200,9 @@ class LocalServer:
             f"--collation-server={COLLATION}",
             f"--pid-file={self.base / 'mysqld.pid'}",
             "--max-connections=500",
+            # Room for a million reservations and their indexes, so reports are not disk-bound
+            # (the default 128M is not); set TRAVEL_SERVER_BUFFER_POOL to change it.
+            f"--innodb-buffer-pool-size={os.environ.get('TRAVEL_SERVER_BUFFER_POOL', '2G')}",
         ]
         if Path(binary).name == "mysqld" and "mariadb" not in os.path.realpath(binary):
             command.append("--mysqlx=OFF")

@@ -86,7 +86,7 @@ BEGIN
         fc.fare_class,
         cf.price,
         cf.currency,
-        cf.seats_available
+        CAST(cf.seats_available AS SIGNED) AS seats_available
     FROM candidate_fares AS cf
     INNER JOIN carriers AS c ON cf.carrier_id = c.carrier_id
     INNER JOIN fare_classes AS fc ON cf.fare_class_id = fc.fare_class_id

@@ -1,0 +1,69 @@
+"""What every benchmark shares: where the bench database is, how the machine is described, and
+how figures are written into docs/benchmarks.md (each benchmark owns one marked section)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from harness.db import DatabaseUrl, connect  # noqa: E402
+from harness.server import LocalServer  # noqa: E402
+
+BENCH_DATABASE = "travel_bench"
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+def bench_url(given: str | None) -> DatabaseUrl:
+    """`--database-url`, else TRAVEL_BENCH_DATABASE_URL, else the local server's `travel_bench`
+    database (the server is started when needed, and the database created)."""
+    text = given or os.environ.get("TRAVEL_BENCH_DATABASE_URL")
+    if text:
+        return DatabaseUrl.parse(text)
+    server = LocalServer(ROOT / ".travel" / "server")
+    server.start(BENCH_DATABASE)
+    return server.url(BENCH_DATABASE)
+
+
+def describe_machine(conn) -> str:
+    cur = conn.cursor()
+    cur.execute("SELECT VERSION(), @@innodb_buffer_pool_size")
+    version, pool = cur.fetchone()
+    cur.close()
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{dt.date.today().isoformat()}, server {version} (buffer pool {int(pool) // 2**20} MiB), "
+        f"{os.cpu_count()} cores, {memory_gib:.0f} GiB RAM"
+    )
+
+
+def command_line() -> str:
+    return " ".join([".venv/bin/python", os.path.relpath(sys.argv[0], ROOT), *sys.argv[1:]])
+
+
+def write_section(name: str, body: str) -> None:
+    """Replace the text between `<!-- name:begin -->` and `<!-- name:end -->` (appended when new)."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    block = f"{begin}\n{body.strip()}\n{end}"
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    DOC.write_text(text)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+__all__ = ["DatabaseUrl", "connect"]
