@@ -16,7 +16,7 @@ WITH activity AS (
         success = 1
         AND created_at >= %(date_from)s
         AND created_at < %(date_to)s + INTERVAL 1 DAY
-    UNION DISTINCT
+    UNION ALL
     SELECT
         user_id,
         DATE(created_at) AS day
@@ -42,7 +42,7 @@ periods AS (
     SELECT
         period,
         COUNT(DISTINCT user_id) AS active_users,
-        COUNT(*) AS user_days,
+        COUNT(DISTINCT user_id, day) AS user_days,
         CASE %(granularity)s
             WHEN 'day' THEN period
             WHEN 'week' THEN period + INTERVAL 6 DAY

@@ -7,7 +7,6 @@
 -- Every bucket appears, empty ones as 0. Days are calendar days between the booking and the
 -- first departure. Only reservations that were paid count (held-and-lapsed ones are not
 -- bookings); later cancellations still count.
--- requires: reservation_facts
 WITH RECURSIVE buckets AS (
     SELECT
         1 AS bucket_no,
@@ -28,14 +27,18 @@ ranges AS (
     FROM buckets
 ),
 
+-- One pass over the range, each booking counted in its bucket (INTERVAL() gives 1..8).
 paid_bookings AS (
-    SELECT lead_days
-    FROM reservation_facts
+    SELECT
+        INTERVAL(lead_days, 1, 2, 4, 8, 15, 31, 61) + 1 AS bucket_no,
+        COUNT(*) AS reservations
+    FROM booking_facts
     WHERE
         created_at >= %(date_from)s
         AND created_at < %(date_to)s + INTERVAL 1 DAY
         AND paid > 0
         AND (%(mode)s IS NULL OR mode = %(mode)s)
+    GROUP BY INTERVAL(lead_days, 1, 2, 4, 8, 15, 31, 61) + 1
 ),
 
 counted AS (
@@ -46,11 +49,9 @@ counted AS (
             WHEN b.max_days = b.min_days THEN CAST(b.min_days AS CHAR)
             ELSE CONCAT(b.min_days, '-', b.max_days)
         END AS lead_days,
-        COUNT(p.lead_days) AS reservations
+        COALESCE(p.reservations, 0) AS reservations
     FROM ranges AS b
-    LEFT JOIN paid_bookings AS p
-        ON b.min_days <= p.lead_days AND (b.max_days IS NULL OR b.max_days >= p.lead_days)
-    GROUP BY b.bucket_no, b.min_days, b.max_days
+    LEFT JOIN paid_bookings AS p ON b.bucket_no = p.bucket_no
 )
 
 SELECT

@@ -4,13 +4,18 @@
 -- param: date_to   DATE 2026-12-31 last booking day included (UTC)
 --
 -- Reservations created in the range, by what became of them. created = paid + cancelled
--- before paying + expired + still held; paid = kept + cancelled after paying.
--- requires: reservation_facts
-WITH made AS (
+-- before paying + expired + still held; paid = kept + cancelled after paying. One pass over
+-- the range (totals: MariaDB would compute a CTE once per reference), then one row per stage.
+WITH totals AS (
     SELECT
-        status,
-        paid > 0 AS was_paid
-    FROM reservation_facts
+        COUNT(*) AS created,
+        SUM(paid > 0) AS paid,
+        SUM(paid > 0 AND status = 'confirmed') AS kept,
+        SUM(paid > 0 AND status = 'cancelled') AS cancelled_paid,
+        SUM(paid = 0 AND status = 'cancelled') AS cancelled_unpaid,
+        SUM(status = 'expired') AS expired,
+        SUM(status = 'held') AS held
+    FROM booking_facts
     WHERE
         created_at >= %(date_from)s
         AND created_at < %(date_to)s + INTERVAL 1 DAY
@@ -19,53 +24,49 @@ WITH made AS (
 stages AS (
     SELECT
         1 AS stage_no,
-        'created' AS stage,
-        COUNT(*) AS reservations
-    FROM made
+        'created' AS stage
     UNION ALL
     SELECT
         2 AS stage_no,
-        'paid' AS stage,
-        SUM(was_paid) AS reservations
-    FROM made
+        'paid' AS stage
     UNION ALL
     SELECT
         3 AS stage_no,
-        'kept (paid, not cancelled)' AS stage,
-        SUM(was_paid AND status = 'confirmed') AS reservations
-    FROM made
+        'kept (paid, not cancelled)' AS stage
     UNION ALL
     SELECT
         4 AS stage_no,
-        'cancelled after paying' AS stage,
-        SUM(was_paid AND status = 'cancelled') AS reservations
-    FROM made
+        'cancelled after paying' AS stage
     UNION ALL
     SELECT
         5 AS stage_no,
-        'cancelled before paying' AS stage,
-        SUM(NOT was_paid AND status = 'cancelled') AS reservations
-    FROM made
+        'cancelled before paying' AS stage
     UNION ALL
     SELECT
         6 AS stage_no,
-        'expired (hold lapsed)' AS stage,
-        SUM(status = 'expired') AS reservations
-    FROM made
+        'expired (hold lapsed)' AS stage
     UNION ALL
     SELECT
         7 AS stage_no,
-        'still held' AS stage,
-        SUM(status = 'held') AS reservations
-    FROM made
+        'still held' AS stage
+),
+
+funnel AS (
+    SELECT
+        s.stage_no,
+        s.stage,
+        COALESCE(ELT(
+            s.stage_no, t.created, t.paid, t.kept, t.cancelled_paid, t.cancelled_unpaid, t.expired, t.held
+        ), 0) AS reservations
+    FROM stages AS s
+    CROSS JOIN totals AS t
 )
 
 SELECT
     stage,
-    COALESCE(reservations, 0) AS reservations,
+    reservations,
     CAST(
-        100 * COALESCE(reservations, 0) / NULLIF(FIRST_VALUE(reservations) OVER (ORDER BY stage_no), 0)
-        AS DECIMAL(5, 1)
+        100 * reservations / NULLIF(FIRST_VALUE(reservations) OVER (ORDER BY stage_no), 0) AS DECIMAL(5, 1)
     ) AS pct_of_created
-FROM stages
+FROM funnel
 ORDER BY stage_no

@@ -6,7 +6,6 @@
 --
 -- Reservations made in the range that were paid; a customer paying in two currencies has a
 -- row for each.
--- requires: reservation_facts
 WITH spend AS (
     SELECT
         user_id,
@@ -15,7 +14,7 @@ WITH spend AS (
         SUM(passengers) AS passengers,
         SUM(paid) AS paid,
         SUM(refunded) AS refunded
-    FROM reservation_facts
+    FROM booking_facts
     WHERE
         created_at >= %(date_from)s
         AND created_at < %(date_to)s + INTERVAL 1 DAY

@@ -1,5 +1,6 @@
 -- One row per broken invariant anywhere in the schema; must always be empty.
 -- Columns: violation (kind), table_name, object_id (key of the offending row), detail.
+-- requires: reservation_facts
 CREATE OR REPLACE SQL SECURITY INVOKER VIEW integrity_violations AS
 WITH held_seats AS (
     SELECT
@@ -251,6 +252,33 @@ violations AS (
     FROM trips AS tr
     INNER JOIN carriers AS c ON tr.carrier_id = c.carrier_id
     WHERE tr.mode <> c.mode
+    UNION ALL
+    SELECT
+        'booking fact differs from its reservation' AS violation,
+        'booking_facts' AS table_name,
+        CAST(rf.reservation_id AS CHAR) AS object_id,
+        CONCAT('expected ', rf.status, ' ', rf.total_amount, ' paid ', rf.paid, ' refunded ', rf.refunded) AS detail
+    FROM reservation_facts AS rf
+    LEFT JOIN booking_facts AS bf ON rf.reservation_id = bf.reservation_id
+    WHERE
+        bf.reservation_id IS NULL
+        OR NOT (
+            bf.created_at <=> rf.created_at AND bf.user_id <=> rf.user_id AND bf.status <=> rf.status
+            AND bf.currency <=> rf.currency AND bf.total_amount <=> rf.total_amount
+            AND bf.first_departs_at <=> rf.first_departs_at AND bf.lead_days <=> rf.lead_days
+            AND bf.mode <=> rf.mode AND bf.origin_station_id <=> rf.origin_station_id
+            AND bf.destination_station_id <=> rf.destination_station_id AND bf.passengers <=> rf.passengers
+            AND bf.paid <=> rf.paid AND bf.refunded <=> rf.refunded
+        )
+    UNION ALL
+    SELECT
+        'booking fact without a reservation' AS violation,
+        'booking_facts' AS table_name,
+        CAST(bf.reservation_id AS CHAR) AS object_id,
+        'the reservation was deleted but its reporting row was not' AS detail
+    FROM booking_facts AS bf
+    LEFT JOIN reservations AS r ON bf.reservation_id = r.reservation_id
+    WHERE r.reservation_id IS NULL
 )
 
 SELECT

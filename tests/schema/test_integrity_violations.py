@@ -57,6 +57,13 @@ BREAKAGES = [
      "UPDATE reservation_segments SET held_until = '2029-12-01'", "reservations"),
     ("segment hold out of step with the reservation", held, "UPDATE reservation_segments SET held_until = NULL",
      "reservations"),
+    ("booking fact differs from its reservation", confirmed, "UPDATE booking_facts SET paid = paid + 1",
+     "booking_facts"),
+    ("booking fact differs from its reservation", held, "DELETE FROM booking_facts", "booking_facts"),
+    ("booking fact without a reservation", held,
+     "INSERT INTO booking_facts SELECT created_at + INTERVAL 1 SECOND, reservation_id + 1000, user_id, status, currency,"
+     " total_amount, first_departs_at, lead_days, mode, origin_station_id, destination_station_id, passengers, paid,"
+     " refunded FROM booking_facts", "booking_facts"),
 ]  # fmt: skip
 
 
