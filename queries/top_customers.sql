@@ -14,7 +14,9 @@ WITH spend AS (
         SUM(passengers) AS passengers,
         SUM(paid) AS paid,
         SUM(refunded) AS refunded
-    FROM booking_facts
+    -- Reading every customer's rows in index order streams the grouping (no temporary table
+    -- of all customers); the optimizer would pick the date range and group 500k rows instead.
+    FROM booking_facts FORCE INDEX (idx_booking_facts_user_spend)
     WHERE
         created_at >= %(date_from)s
         AND created_at < %(date_to)s + INTERVAL 1 DAY
