@@ -90,8 +90,7 @@ def main() -> None:
         "reports-whole-year" if args.whole_year else "reports",
         f"""## Saved reports on {count:,} reservations
 
-{describe_machine(connect(url))}; median of {args.repeat} runs after one warm-up, each report
-over the generated year ({WINDOW["date_from"]} .. {WINDOW["date_to"]}) where it takes dates.
+{describe_machine(connect(url))}; median of {args.repeat} runs after one warm-up, {window_text}.
 
     {command_line()}
 

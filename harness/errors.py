@@ -82,8 +82,9 @@ RETRYABLE_ERRNOS = frozenset({1213, 1205})
 
 # The server refuses some bad input before a procedure body runs: a value too long or out of
 # range for a parameter's type, a malformed number or date, invalid JSON for a JSON parameter
-# (MySQL). That is the database saying INVALID_ARGUMENT, so it is reported as one.
-PARAMETER_ERRNOS = frozenset({1406, 1264, 1366, 1292, 3140})
+# (MySQL), a value out of range for an unsigned column, a truncated value. That is the
+# database saying INVALID_ARGUMENT, so it is reported as one.
+PARAMETER_ERRNOS = frozenset({1406, 1264, 1366, 1292, 3140, 3141, 3156, 1690, 1265, 1367})
 
 
 def translate(err: mysql.connector.Error) -> Exception:

@@ -240,7 +240,7 @@ def spec() -> dict[str, Any]:
             "get": operation(
                 "One of the caller's reservations with segments, passengers, tickets and money",
                 ("200", ref("Reservation")),
-                ("401", "404"),
+                ("400", "401", "404"),
                 parameters=[RESERVATION_ID],
             )  # fmt: skip
         },
