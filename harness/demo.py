@@ -2,7 +2,8 @@
 
 Half a year (January to June 2026) of weekly trips on ten routes across the three modes, sixty
 customers who sign up, log in and book with realistic lead times; most pay, some cancel (at
-every refund tier), some let their hold lapse, and one flight is cancelled by its carrier.
+every refund tier), some let their hold lapse, and one flight is cancelled by its carrier. Then
+two weeks of daily departures from the day it is loaded, open for booking through the API.
 Every call runs on a moved session clock (`SET timestamp`), so the history looks lived-in and
 the same seed always gives the same data.
 """
@@ -32,6 +33,13 @@ class Route:
     hours: float
     fares: tuple[tuple[str, int, str], ...]  # (fare class, capacity, price)
     currency: str = "EUR"
+
+    def add_trip(self, conn, service_number: str, departs: dt.datetime) -> int:
+        fares = [{"fare_class": c, "capacity": n, "price": p, "currency": self.currency} for c, n, p in self.fares]
+        arrives = departs + dt.timedelta(hours=self.hours)
+        return sp.add_trip(
+            conn, self.carrier, service_number, self.origin, self.destination, departs, arrives, fares, None
+        )
 
 
 ROUTES = (
@@ -79,6 +87,7 @@ class DemoBuilder:
         self.add_bookings(700)
         self.cancel_one_flight()
         self.at_real_time()
+        self.add_upcoming_trips(days=14)
         return self.outcomes
 
     def add_trips(self) -> None:
@@ -87,16 +96,21 @@ class DemoBuilder:
         while START + dt.timedelta(weeks=week) <= END:
             for index, route in enumerate(ROUTES):
                 departs = START + dt.timedelta(weeks=week, days=index % 7, hours=index)
-                fares = [
-                    {"fare_class": c, "capacity": n, "price": p, "currency": route.currency} for c, n, p in route.fares
-                ]
-                trip_id = sp.add_trip(
-                    self.conn, route.carrier, f"{route.carrier}{100 + index}", route.origin, route.destination,
-                    departs, departs + dt.timedelta(hours=route.hours), fares, None,
-                )  # fmt: skip
+                trip_id = route.add_trip(self.conn, f"{route.carrier}{100 + index}", departs)
                 self.trips.append((trip_id, route, departs))
             week += 1
         self.progress(f"{len(self.trips)} trips")
+
+    def add_upcoming_trips(self, days: int) -> None:
+        """A daily departure on every route for the `days` after loading (on the real clock), so
+        there is something to search and book through the API today."""
+        today = dt.datetime.now(dt.UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+        for day in range(1, days + 1):
+            for index, route in enumerate(ROUTES):
+                route.add_trip(
+                    self.conn, f"{route.carrier}{200 + index}", today + dt.timedelta(days=day, hours=7 + index)
+                )
+        self.progress(f"{days * len(ROUTES)} upcoming trips, open for booking")
 
     def add_users(self) -> None:
         for n in range(1, 61):
