@@ -4,27 +4,20 @@
 -- param: date_to   DATE 2026-12-31 last payment day included (UTC)
 --
 -- share_pct: the method's share of all payments taken in the range (by count); kept_pct: the
--- share of its payments whose reservation is still confirmed (not cancelled since).
-WITH taken AS (
-    SELECT
-        pay.method,
-        pay.currency,
-        pay.amount,
-        r.status
-    FROM payments AS pay
-    INNER JOIN reservations AS r ON pay.reservation_id = r.reservation_id
-    WHERE
-        pay.created_at >= %(date_from)s
-        AND pay.created_at < %(date_to)s + INTERVAL 1 DAY
-)
-
+-- share of its payments whose reservation is still confirmed (not cancelled since: a paid
+-- reservation is only cancelled with a refund, which marks its payment refunded_later).
 SELECT
     method,
     currency,
     COUNT(*) AS payments,
     SUM(amount) AS amount,
     CAST(100 * COUNT(*) / SUM(COUNT(*)) OVER () AS DECIMAL(5, 1)) AS share_pct,
-    CAST(100 * SUM(status = 'confirmed') / COUNT(*) AS DECIMAL(5, 1)) AS kept_pct
-FROM taken
+    CAST(100 * SUM(refunded_later = 0) / COUNT(*) AS DECIMAL(5, 1)) AS kept_pct
+FROM money_facts
+WHERE
+    created_at >= %(date_from)s
+    AND created_at < %(date_to)s + INTERVAL 1 DAY
+    AND kind = 'payment'
+    AND segment_no = 1
 GROUP BY method, currency
 ORDER BY payments DESC, method ASC, currency ASC

@@ -7,40 +7,18 @@
 --
 -- Payments count in the period they were taken, refunds in the period they were paid, so a
 -- period can have refunds without takings. Currencies are never added together.
-WITH money AS (
+WITH money_in_mode AS (
     SELECT
-        pay.created_at AS happened_at,
-        pay.currency,
-        pay.amount AS gross,
-        0 AS refunds,
-        pay.reservation_id
-    FROM payments AS pay
+        created_at,
+        currency,
+        CASE WHEN kind = 'payment' THEN amount ELSE 0 END AS gross,
+        CASE WHEN kind = 'refund' THEN amount ELSE 0 END AS refunds
+    FROM money_facts
     WHERE
-        pay.created_at >= %(date_from)s
-        AND pay.created_at < %(date_to)s + INTERVAL 1 DAY
-    UNION ALL
-    SELECT
-        ref.created_at AS happened_at,
-        ref.currency,
-        0 AS gross,
-        ref.amount AS refunds,
-        ref.reservation_id
-    FROM refunds AS ref
-    WHERE
-        ref.created_at >= %(date_from)s
-        AND ref.created_at < %(date_to)s + INTERVAL 1 DAY
-),
-
-money_in_mode AS (
-    SELECT
-        m.happened_at,
-        m.currency,
-        m.gross,
-        m.refunds
-    FROM money AS m
-    INNER JOIN reservation_segments AS s ON m.reservation_id = s.reservation_id AND s.segment_no = 1
-    INNER JOIN trips AS t ON s.trip_id = t.trip_id
-    WHERE %(mode)s IS NULL OR t.mode = %(mode)s
+        created_at >= %(date_from)s
+        AND created_at < %(date_to)s + INTERVAL 1 DAY
+        AND segment_no = 1  -- one row per payment or refund, with its whole amount
+        AND (%(mode)s IS NULL OR first_mode = %(mode)s)
 ),
 
 periods AS (
@@ -49,9 +27,9 @@ periods AS (
         gross,
         refunds,
         CASE %(granularity)s
-            WHEN 'day' THEN DATE(happened_at)
-            WHEN 'week' THEN DATE(happened_at) - INTERVAL WEEKDAY(happened_at) DAY
-            ELSE DATE(happened_at) - INTERVAL (DAYOFMONTH(happened_at) - 1) DAY
+            WHEN 'day' THEN DATE(created_at)
+            WHEN 'week' THEN DATE(created_at) - INTERVAL WEEKDAY(created_at) DAY
+            ELSE DATE(created_at) - INTERVAL (DAYOFMONTH(created_at) - 1) DAY
         END AS period
     FROM money_in_mode
 )

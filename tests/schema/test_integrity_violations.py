@@ -64,6 +64,15 @@ BREAKAGES = [
      "INSERT INTO booking_facts SELECT created_at + INTERVAL 1 SECOND, reservation_id + 1000, user_id, status, currency,"
      " total_amount, first_departs_at, lead_days, mode, origin_station_id, destination_station_id, passengers, paid,"
      " refunded FROM booking_facts", "booking_facts"),
+    ("money fact differs from its payment or refund", confirmed, "UPDATE money_facts SET amount = amount + 1",
+     "money_facts"),
+    ("money fact differs from its payment or refund", confirmed, "DELETE FROM money_facts", "money_facts"),
+    ("money fact differs from its payment or refund", confirmed, "UPDATE money_facts SET refunded_later = 1",
+     "money_facts"),
+    ("money fact without a payment or refund", confirmed,
+     "INSERT INTO money_facts SELECT created_at, kind, money_id + 1000, segment_no, reservation_id, currency, amount,"
+     " segment_share, first_mode, mode, origin_station_id, destination_station_id, method, refunded_later"
+     " FROM money_facts", "money_facts"),
 ]  # fmt: skip
 
 
