@@ -6,27 +6,9 @@
 --
 -- active_users: distinct users who logged in successfully or created a reservation in the
 -- period. avg_daily_active: daily actives averaged over the period's days within the range;
--- stickiness_pct = avg_daily_active / active_users (DAU/MAU for months).
-WITH activity AS (
-    SELECT
-        user_id,
-        DATE(created_at) AS day
-    FROM login_events
-    WHERE
-        success = 1
-        AND created_at >= %(date_from)s
-        AND created_at < %(date_to)s + INTERVAL 1 DAY
-    UNION ALL
-    SELECT
-        user_id,
-        DATE(created_at) AS day
-    FROM reservations
-    WHERE
-        created_at >= %(date_from)s
-        AND created_at < %(date_to)s + INTERVAL 1 DAY
-),
-
-dated AS (
+-- stickiness_pct = avg_daily_active / active_users (DAU/MAU for months). Reads
+-- user_activity_days, one row per user and active day.
+WITH dated AS (
     SELECT
         user_id,
         day,
@@ -35,14 +17,15 @@ dated AS (
             WHEN 'week' THEN day - INTERVAL WEEKDAY(day) DAY
             ELSE day - INTERVAL (DAYOFMONTH(day) - 1) DAY
         END AS period
-    FROM activity
+    FROM user_activity_days
+    WHERE day BETWEEN %(date_from)s AND %(date_to)s
 ),
 
 periods AS (
     SELECT
         period,
         COUNT(DISTINCT user_id) AS active_users,
-        COUNT(DISTINCT user_id, day) AS user_days,
+        COUNT(*) AS user_days,
         CASE %(granularity)s
             WHEN 'day' THEN period
             WHEN 'week' THEN period + INTERVAL 6 DAY

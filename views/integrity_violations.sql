@@ -348,6 +348,26 @@ violations AS (
     FROM money_fact_totals AS f
     LEFT JOIN money_movements AS m ON f.kind_no = m.kind_no AND f.money_id = m.money_id
     WHERE m.money_id IS NULL
+    UNION ALL
+    SELECT
+        'activity missing from user_activity_days' AS violation,
+        'user_activity_days' AS table_name,
+        CONCAT(a.user_id, ' ', a.day) AS object_id,
+        'a login or booking of that day is not counted as activity' AS detail
+    FROM (
+        SELECT
+            user_id,
+            DATE(created_at) AS day
+        FROM login_events
+        WHERE success = 1
+        UNION ALL
+        SELECT
+            user_id,
+            DATE(created_at) AS day
+        FROM reservations
+    ) AS a
+    LEFT JOIN user_activity_days AS uad ON a.day = uad.day AND a.user_id = uad.user_id
+    WHERE uad.user_id IS NULL
 )
 
 SELECT

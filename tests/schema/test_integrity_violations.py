@@ -73,6 +73,7 @@ BREAKAGES = [
      "INSERT INTO money_facts SELECT created_at, kind, money_id + 1000, segment_no, reservation_id, currency, amount,"
      " segment_share, first_mode, mode, origin_station_id, destination_station_id, method, refunded_later"
      " FROM money_facts", "money_facts"),
+    ("activity missing from user_activity_days", held, "DELETE FROM user_activity_days", "user_activity_days"),
 ]  # fmt: skip
 
 
