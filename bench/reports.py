@@ -88,7 +88,7 @@ def main() -> None:
     )
     write_section(
         "reports-whole-year" if args.whole_year else "reports",
-        f"""## Saved reports on {count:,} reservations
+        f"""## Saved reports on {count:,} reservations: {"the whole year" if args.whole_year else "default parameters"}
 
 {describe_machine(connect(url))}; median of {args.repeat} runs after one warm-up, {window_text}.
 
