@@ -253,6 +253,7 @@ class Migrator:
         """Apply what is pending; returns the number of files applied (or that would be)."""
         if dry_run:
             return self._dry_run(target)
+        self.check_database_collation()
         with self.lock(lock_timeout):
             conn = self.open()
             try:
@@ -264,6 +265,23 @@ class Migrator:
                 return len(todo)
             finally:
                 conn.close()
+
+    def check_database_collation(self) -> None:
+        """Refuse a database whose default collation is not the project's: stored routines take
+        their string parameters' collation from it, and comparing those with the tables'
+        columns would then fail at run time (error 1267, illegal mix of collations)."""
+        conn = connect(self.url)
+        cur = conn.cursor()
+        cur.execute("SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()")
+        (collation,) = cur.fetchone()
+        conn.close()
+        if collation != COLLATION:
+            raise MigrationError(
+                f"database {self.url.database} has the default collation {collation}, not {COLLATION}: "
+                "stored procedures would compare their parameters with the tables' columns in two collations. "
+                f"Before the first migrate, run ALTER DATABASE `{self.url.database}` CHARACTER SET utf8mb4 "
+                f"COLLATE {COLLATION}; (or create it that way)."
+            )
 
     def _dry_run(self, target: str | None) -> int:
         conn = self.open()

@@ -291,3 +291,18 @@ def test_two_concurrent_migrate_processes(empty_database, tmp_path):
     assert outputs["impatient"][0] == 1
     assert "another migration holds the lock" in outputs["impatient"][2]
     assert rows(empty_database, "SELECT COUNT(*) FROM schema_history") == [(1,)]
+
+
+def test_a_database_in_another_collation_is_refused_before_anything_runs(server_url, project):
+    url = server_url.with_database("t_other_collation")
+    admin = connect(server_url, database=False, autocommit=True)
+    admin.cursor().execute(f"DROP DATABASE IF EXISTS `{url.database}`")
+    admin.cursor().execute(f"CREATE DATABASE `{url.database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    try:
+        with pytest.raises(MigrationError, match="ALTER DATABASE `t_other_collation` CHARACTER SET utf8mb4"):
+            Migrator(url, project, echo=lambda _: None).migrate()
+        tables = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s"
+        assert rows(url, tables, (url.database,)) == [(0,)]
+    finally:
+        admin.cursor().execute(f"DROP DATABASE `{url.database}`")
+        admin.close()

@@ -1,0 +1,109 @@
+"""search_trips latency under concurrency (issue: benchmarks, item 5).
+
+    .venv/bin/python bench/search.py [--clients 8] [--seconds 20]
+
+Runs on the synthetic data set in `travel_bench` (see bench/reports.py --load): each client is
+a process of its own (no shared interpreter lock) with its own connection, and and calls search_trips for a random route that has trips and a
+random departure date in the data, as fast as it can. The clock of each session stands at the
+start of the generated year (`SET timestamp`), so every trip counts as bookable. Figures go into
+docs/benchmarks.md (section `search`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing
+import random
+import time
+
+from common import bench_url, command_line, connect, describe_machine, percentile, write_section
+
+from harness import procedures as sp
+
+TARGET_P95_MS = 5.0
+CLOCK = dt.datetime(2025, 7, 1)
+
+
+def routes_and_days(conn) -> tuple[list[tuple[str, str]], int, dt.date]:
+    cur = conn.cursor()
+    cur.execute(
+        "SELECT DISTINCT o.code, d.code FROM trips AS t"
+        " INNER JOIN stations AS o ON t.origin_station_id = o.station_id"
+        " INNER JOIN stations AS d ON t.destination_station_id = d.station_id"
+    )
+    routes = cur.fetchall()
+    cur.execute("SELECT COUNT(*), MIN(DATE(departs_at)) FROM trips")
+    trips, first_day = cur.fetchone()
+    cur.execute("SELECT COUNT(*) FROM trip_fares")
+    (fares,) = cur.fetchone()
+    cur.close()
+    conn.commit()
+    print(f"{trips:,} trips, {fares:,} fares, {len(routes)} routes")
+    return routes, int(trips), first_day
+
+
+def client(url, routes, first_day, deadline: float, seed: int) -> tuple[list[float], list[int]]:
+    latencies: list[float] = []
+    found: list[int] = []
+    rng = random.Random(seed)
+    conn = connect(url)
+    cur = conn.cursor()
+    cur.execute("SET timestamp = UNIX_TIMESTAMP(%s)", (CLOCK,))
+    cur.close()
+    while time.monotonic() < deadline:
+        origin, destination = rng.choice(routes)
+        day = first_day + dt.timedelta(days=rng.randrange(365))
+        started = time.perf_counter()
+        rows = sp.search_trips(conn, origin, destination, day, None, 1)
+        latencies.append((time.perf_counter() - started) * 1000)
+        found.append(len(rows))
+    conn.close()
+    return latencies, found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", help="the synthetic data set (default: local server, travel_bench)")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+
+    url = bench_url(args.database_url)
+    conn = connect(url)
+    routes, trips, first_day = routes_and_days(conn)
+    conn.close()
+    deadline = time.monotonic() + args.seconds  # monotonic clocks are shared by the processes
+    with multiprocessing.Pool(args.clients) as pool:
+        results = pool.starmap(client, [(url, routes, first_day, deadline, n) for n in range(args.clients)])
+    latencies = [ms for lat, _ in results for ms in lat]
+    found = [n for _, hits in results for n in hits]
+    p50, p95, p99 = (percentile(latencies, p) for p in (50, 95, 99))
+    rate = len(latencies) / args.seconds
+    verdict = "met" if p95 <= TARGET_P95_MS else "MISSED"
+    hits = sum(1 for n in found if n) / len(found)
+    print(f"{len(latencies)} searches ({rate:.0f}/s), p50 {p50:.2f} ms, p95 {p95:.2f} ms, p99 {p99:.2f} ms: {verdict}; "
+          f"{hits:.0%} found trips")  # fmt: skip
+    if args.no_write:
+        return
+    write_section(
+        "search",
+        f"""## search_trips latency
+
+{describe_machine(connect(url))}; {trips:,} trips of the synthetic set, {args.clients} clients for
+{args.seconds} s, each call a random route with trips and a random day of the year ({hits:.0%} found
+some). The Python client's own time is included.
+
+    {command_line()}
+
+| searches/s | p50 | p95 | p99 | target p95 | |
+|---|---|---|---|---|---|
+| {rate:.0f} | {p50:.2f} ms | {p95:.2f} ms | {p99:.2f} ms | ≤ {TARGET_P95_MS:.0f} ms | {verdict} |
+
+Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.""",
+    )
+
+
+if __name__ == "__main__":
+    main()
