@@ -234,7 +234,8 @@ def repair(obj: Context, lock_timeout: float) -> None:
 @click.pass_obj
 @reports_errors
 def docs(obj: Context, output_dir: str | None) -> None:
-    """Write docs/erd.md (a Mermaid ERD) and docs/schema.md (the data dictionary) from the live
+    """Write docs/erd.md (a Mermaid ERD), docs/schema.md (the data dictionary) and
+    docs/procedures.md (signatures and header comments) from the live
     schema. Run after `travel migrate`; a test fails when the committed files are stale.
 
     Example: travel migrate && travel docs
@@ -243,7 +244,7 @@ def docs(obj: Context, output_dir: str | None) -> None:
     target.mkdir(parents=True, exist_ok=True)
     conn = connect(obj.url())
     try:
-        for path in write_docs(conn, target):
+        for path in write_docs(conn, target, obj.project().root):
             click.echo(f"wrote {path}")
     finally:
         conn.close()

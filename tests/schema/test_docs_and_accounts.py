@@ -27,6 +27,11 @@ def test_committed_erd_and_dictionary_match_the_migrations(migrated_url):
         assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale: run `travel migrate && travel docs`"
     assert "erDiagram" in generated[REPO_ROOT / "docs" / "erd.md"]
     assert 'trips ||--o| flights : "fk_flights_trips"' in generated[REPO_ROOT / "docs" / "erd.md"]
+    procedures = generated[REPO_ROOT / "docs" / "procedures.md"]
+    for name in ("create_reservation", "pay_reservation", "cancel_reservation", "expire_reservations"):
+        assert f"## {name}" in procedures
+    assert "`pay_reservation(IN p_reservation_id BIGINT, IN p_user_id BIGINT, IN p_amount DECIMAL(12,2)" in procedures
+    assert "Concurrency:" in procedures  # the locking notes of the file headers are there
 
 
 @pytest.fixture
