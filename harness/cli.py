@@ -513,6 +513,7 @@ def serve(obj: Context, host: str, port: int, threads: int, app_url: str | None,
         project_root=obj.project().root,
     )  # fmt: skip
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("mysql.connector").setLevel(logging.WARNING)  # one INFO line per new connection
     click.echo(f"serving the API on http://{host}:{port}/api/v1 (database {url})", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="travel-db")
 

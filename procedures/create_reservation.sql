@@ -61,9 +61,10 @@ BEGIN
         SELECT
             j.trip_id,
             fc.fare_class_id
-        FROM JSON_TABLE(
-            p_segments, '$[*]' COLUMNS (trip_id BIGINT PATH '$.trip_id', fare_class VARCHAR(10) PATH '$.fare_class')
-        ) AS j
+        FROM
+            JSON_TABLE(
+                p_segments, '$[*]' COLUMNS (trip_id BIGINT PATH '$.trip_id', fare_class VARCHAR(10) PATH '$.fare_class')
+            ) AS j
         INNER JOIN fare_classes AS fc ON j.fare_class = fc.fare_class
         ORDER BY j.trip_id, fc.fare_class_id;
     DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = 1;
@@ -285,7 +286,6 @@ BEGIN
             WHERE s.reservation_id = p_reservation_id
         )
     WHERE reservation_id = p_reservation_id;
-
 
     COMMIT;
 END$$
