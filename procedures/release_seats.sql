@@ -23,6 +23,8 @@ BEGIN
     DECLARE v_fare_class_id TINYINT;
     DECLARE v_held INT;
     DECLARE v_sold INT;
+    DECLARE v_next INT DEFAULT 0;
+    DECLARE v_reservation_id BIGINT;
     DECLARE c_fares CURSOR FOR
         SELECT
             s.trip_id,
@@ -52,30 +54,22 @@ BEGIN
     END LOOP;
     CLOSE c_fares;
 
-    UPDATE tickets
-    SET status = 'void'
-    WHERE
-        status = 'active'
-        AND reservation_id IN (
-            SELECT ids.reservation_id
-            FROM JSON_TABLE(p_reservation_ids, '$[*]' COLUMNS (reservation_id BIGINT PATH '$')) AS ids
-        );
-    UPDATE reservation_segments
-    SET held_until = NULL
-    WHERE
-        held_until IS NOT NULL
-        AND reservation_id IN (
-            SELECT ids.reservation_id
-            FROM JSON_TABLE(p_reservation_ids, '$[*]' COLUMNS (reservation_id BIGINT PATH '$')) AS ids
-        );
-    UPDATE reservations
-    SET status = p_new_status
-    WHERE
-        status IN ('held', 'confirmed')
-        AND reservation_id IN (
-            SELECT ids.reservation_id
-            FROM JSON_TABLE(p_reservation_ids, '$[*]' COLUMNS (reservation_id BIGINT PATH '$')) AS ids
-        );
+    -- One reservation at a time, each by its key: an IN (SELECT ... FROM JSON_TABLE(...))
+    -- UPDATE was planned as a scan of the whole table, which under load made an expiry batch of
+    -- 1,000 take seconds and queue every booking behind it (bench/expiry.py).
+    WHILE v_next < JSON_LENGTH(p_reservation_ids) DO
+        SET v_reservation_id = JSON_UNQUOTE(JSON_EXTRACT(p_reservation_ids, CONCAT('$[', v_next, ']')));
+        UPDATE tickets
+        SET status = 'void'
+        WHERE reservation_id = v_reservation_id AND status = 'active';
+        UPDATE reservation_segments
+        SET held_until = NULL
+        WHERE reservation_id = v_reservation_id AND held_until IS NOT NULL;
+        UPDATE reservations
+        SET status = p_new_status
+        WHERE reservation_id = v_reservation_id AND status IN ('held', 'confirmed');
+        SET v_next = v_next + 1;
+    END WHILE;
 END$$
 
 DELIMITER ;

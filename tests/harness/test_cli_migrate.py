@@ -102,6 +102,6 @@ def test_events_status_lists_events_and_warns_when_the_scheduler_is_off(migrated
         ("expire_lapsed_holds", "ENABLED", "every 1 minute"),
         ("purge_old_reservations", "ENABLED", "every 1 day"),
     ]
-    assert rows[0]["does"] == "Expires lapsed holds (CALL expire_reservations)"
+    assert rows[0]["does"] == "Expires lapsed holds, 25 a transaction (expire_reservations)"
     # the test server runs with the scheduler off, on purpose
     assert "warning: event_scheduler is OFF" in result.stderr
