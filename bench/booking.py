@@ -143,8 +143,13 @@ def main() -> None:
         print(f"{threads:3} threads: oltp_write_only {oltp['tps']:8.1f} tps | booking over {SPREAD_TRIPS} trips "
               f"{spread['tps']:7.1f}/s ({spread['tps'] / oltp['tps']:.2f}x) | hot trip {hot['tps']:7.1f}/s "
               f"({hot['tps'] / oltp['tps']:.2f}x), p95 {hot['p95_ms']} ms, retried {hot['retried']:.0f}", flush=True)  # fmt: skip
+    for threads, oltp, spread, hot in rows:
+        if threads == 8:
+            met = spread["tps"] / oltp["tps"] >= TARGET_SPREAD and hot["tps"] / oltp["tps"] >= TARGET_HOT
+            print(f"8 threads vs targets {TARGET_SPREAD}x / {TARGET_HOT}x: {'met' if met else 'MISSED'}")
     sold, violations = sellout(url, world, max(5, seconds // 2))
-    print(f"sellout: {sold} of 500 seats sold, {violations} integrity violations")
+    verdict = "met" if sold == 500 and violations == 0 else "MISSED"
+    print(f"sellout: {sold} of 500 seats sold, {violations} integrity violations: {verdict}")
     if args.no_write:
         return
     lines = []
