@@ -20,7 +20,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from common import ROOT, bench_url, command_line, connect, describe_machine, write_section
+from common import ROOT, bench_url, command_line, connect, describe_machine, recreate_database, write_section
 
 from harness import procedures as sp
 from harness.migrate import Migrator
@@ -31,12 +31,6 @@ LUA = Path(__file__).resolve().parent / "sysbench" / "booking.lua"
 DATABASE = "travel_sysbench"
 SPREAD_TRIPS = 1000
 TARGET_SPREAD, TARGET_HOT = 0.65, 0.45  # booking events/s over oltp_write_only tps, at 8 threads
-
-
-def admin(url, sql: str) -> None:
-    conn = connect(url, database=False, autocommit=True)
-    conn.cursor().execute(sql)
-    conn.close()
 
 
 def add_trips(conn, count: int, capacity: int, departs: dt.datetime) -> int:
@@ -53,8 +47,7 @@ def add_trips(conn, count: int, capacity: int, departs: dt.datetime) -> int:
 
 
 def prepare(url) -> dict[str, int]:
-    admin(url, f"DROP DATABASE IF EXISTS `{DATABASE}`")
-    admin(url, f"CREATE DATABASE `{DATABASE}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci")
+    recreate_database(url)
     Migrator(url, Project(ROOT), echo=lambda _: None).migrate()
     conn = connect(url)
     seed_reference(conn, ROOT)
@@ -67,8 +60,7 @@ def prepare(url) -> dict[str, int]:
         "sellout": add_trips(conn, 1, 500, base + dt.timedelta(days=31)),
     }
     conn.close()
-    admin(url, "DROP DATABASE IF EXISTS sbtest")
-    admin(url, "CREATE DATABASE sbtest")
+    recreate_database(url.with_database("sbtest"))
     sysbench(url.with_database("sbtest"), ["oltp_write_only", "--tables=4", "--table-size=100000", "prepare"])
     return world
 

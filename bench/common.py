@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.db import DatabaseUrl, connect  # noqa: E402
+from harness.db import COLLATION, DatabaseUrl, connect  # noqa: E402
 from harness.server import LocalServer  # noqa: E402
 
 BENCH_DATABASE = "travel_bench"
@@ -29,6 +29,23 @@ def bench_url(given: str | None) -> DatabaseUrl:
     server = LocalServer(ROOT / ".travel" / "server")
     server.start(BENCH_DATABASE)
     return server.url(BENCH_DATABASE)
+
+
+def server_sql(url: DatabaseUrl, *statements: str) -> None:
+    """Run statements on the server, outside any database (create, drop, alter)."""
+    conn = connect(url, database=False, autocommit=True)
+    for statement in statements:
+        conn.cursor().execute(statement)
+    conn.close()
+
+
+def recreate_database(url: DatabaseUrl) -> None:
+    """An empty `url.database` in the project's collation (which `travel migrate` requires)."""
+    server_sql(
+        url,
+        f"DROP DATABASE IF EXISTS `{url.database}`",
+        f"CREATE DATABASE `{url.database}` CHARACTER SET utf8mb4 COLLATE {COLLATION}",
+    )
 
 
 def describe_machine(conn) -> str:

@@ -18,13 +18,12 @@ import argparse
 import datetime as dt
 import multiprocessing
 import re
-import statistics
 import subprocess
 import threading
 import time
 
 import booking
-from common import bench_url, command_line, connect, describe_machine, write_section
+from common import bench_url, command_line, connect, describe_machine, median, server_sql, write_section
 
 from harness import procedures as sp
 from harness.db import RETRIES
@@ -86,9 +85,7 @@ def main() -> None:
 
     url = bench_url(args.database_url).with_database(booking.DATABASE)
     world = booking.prepare(url)
-    admin = connect(url, autocommit=True)
-    admin.cursor().execute("ALTER EVENT expire_lapsed_holds DISABLE")  # the loop below is what is measured
-    admin.close()
+    server_sql(url, f"ALTER EVENT `{url.database}`.expire_lapsed_holds DISABLE")  # the loop below is measured
     started = time.perf_counter()
     workers = 4
     with multiprocessing.Pool(workers) as pool:
@@ -123,7 +120,7 @@ def main() -> None:
     quiet = [p99 for _, p99, _ in lines[:cleanup_from]]
     during = [p99 for _, p99, _ in lines[cleanup_from:cleanup_to]] or [0.0]
     errors = sum(err for _, _, err in lines)
-    quiet_p99, during_p99 = statistics.median(quiet), statistics.median(during)
+    quiet_p99, during_p99 = median(quiet), median(during)
     ratio = during_p99 / quiet_p99 if quiet_p99 else float("inf")
     verdict = "met" if ratio <= 2 and not harness_timeouts else "MISSED"
     print(f"expired {expired:,} in {batches} batches, {cleanup_s:.1f} s; booking p99 {quiet_p99:.1f} ms quiet, "

@@ -16,7 +16,17 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, bench_url, command_line, connect, describe_machine, median, write_section
+from common import (
+    ROOT,
+    bench_url,
+    command_line,
+    connect,
+    describe_machine,
+    median,
+    recreate_database,
+    server_sql,
+    write_section,
+)
 
 from harness.migrate import Migrator
 from harness.project import Project
@@ -28,16 +38,11 @@ def time_migrate(url, runs: int = 3) -> tuple[float, int]:
     timings, applied = [], 0
     for n in range(runs):
         scratch = url.with_database(f"travel_bench_migrate_{n}")
-        admin = connect(url, database=False, autocommit=True)
-        admin.cursor().execute(f"DROP DATABASE IF EXISTS `{scratch.database}`")
-        admin.cursor().execute(
-            f"CREATE DATABASE `{scratch.database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
-        )
+        recreate_database(scratch)
         started = time.perf_counter()
         applied = Migrator(scratch, Project(ROOT), echo=lambda _: None).migrate()
         timings.append(time.perf_counter() - started)
-        admin.cursor().execute(f"DROP DATABASE `{scratch.database}`")
-        admin.close()
+        server_sql(url, f"DROP DATABASE `{scratch.database}`")
     return median(timings), applied
 
 

@@ -16,6 +16,8 @@ import time
 
 from common import ROOT, bench_url, command_line, connect, describe_machine, median, write_section
 
+from harness.migrate import Migrator
+from harness.project import Project
 from harness.reports import load_all, run
 from harness.seed import seed_reference
 from harness.synthetic import generate
@@ -58,9 +60,6 @@ def main() -> None:
     url = bench_url(args.database_url)
     conn = connect(url)
     if args.load and reservation_count(conn) == 0:
-        from harness.migrate import Migrator
-        from harness.project import Project
-
         Migrator(url, Project(ROOT), echo=print).migrate()
         seed_reference(conn, ROOT)
         started = time.perf_counter()

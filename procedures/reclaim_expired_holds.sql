@@ -21,8 +21,8 @@ BEGIN
     DECLARE v_ids JSON DEFAULT JSON_ARRAY();
     DECLARE c_lapsed CURSOR FOR
         SELECT r.reservation_id
-        -- FORCE INDEX: with most held_until NULL (holds that ended) the optimizer may pick the
-        -- held_until index and read every segment (0.8 s a search on a million reservations).
+        -- FORCE INDEX: EXPLAIN showed the optimizer taking the held_until index for this shape,
+        -- which would read, and here lock, the lapsed holds of every trip instead of this fare's.
         FROM reservation_segments AS s FORCE INDEX (idx_reservation_segments_trip_fare_held_until)
         INNER JOIN reservations AS r ON s.reservation_id = r.reservation_id
         WHERE

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, g, jsonify, request
 
 from .. import procedures
+from ..output import json_value
 from .auth import login_required
 from .web import ApiError, json_body, plain, pool
 
@@ -109,9 +110,7 @@ def cancel(reservation_id: int):
         reason = json_body({}, {"reason": (str, None)}).get("reason")
     with pool().connection() as conn:
         refund = procedures.cancel_reservation(conn, reservation_id, g.user_id, reason)
-    return jsonify(
-        {"reservation_id": reservation_id, "status": "cancelled", "refund_amount": plain({"r": refund})["r"]}
-    )
+    return jsonify({"reservation_id": reservation_id, "status": "cancelled", "refund_amount": json_value(refund)})
 
 
 @payments.post("/<int:reservation_id>/payments")
@@ -129,14 +128,6 @@ def pay(reservation_id: int):
             conn, reservation_id, g.user_id, amount, body["currency"], body["method"], key
         )
         detail = procedures.get_reservation(conn, reservation_id, g.user_id)
-    payment = next(row for row in detail.money if row["kind"] == "payment" and row["id"] == payment_id)
-    return jsonify(
-        {
-            "payment_id": payment_id,
-            "reservation_id": reservation_id,
-            "amount": plain(payment)["amount"],
-            "currency": payment["currency"],
-            "method": payment["method"],
-            "created_at": plain(payment)["created_at"],
-        }
-    ), 201
+    payment = plain(next(row for row in detail.money if row["kind"] == "payment" and row["id"] == payment_id))
+    fields = {key: payment[key] for key in ("amount", "currency", "method", "created_at")}
+    return jsonify({"payment_id": payment_id, "reservation_id": reservation_id, **fields}), 201
