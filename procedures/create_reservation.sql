@@ -7,17 +7,23 @@
 --         or fare class not sold on the trip), FORBIDDEN (user disabled), INVALID_STATE (trip
 --         cancelled), TOO_LATE (trip departed), SOLD_OUT (a segment lacks seats).
 -- Concurrency:
---   1. the segments' trips are read LOCK IN SHARE MODE, so cancel_trip (which takes the trip
---      row exclusively) cannot slip between this check and the hold;
---   2. inventory is one guarded UPDATE per fare (held + sold + n <= capacity, checked with
+--   1. every segment's trip is read LOCK IN SHARE MODE before any fare is touched, so
+--      cancel_trip (which takes the trip row exclusively, then fares) can neither slip between
+--      this check and the hold nor deadlock with it;
+--   2. prices are read without a lock (nothing changes a price once the trip is added), so the
+--      reservation and its passengers are written before the fares are locked: a fare row is
+--      locked only from its seat update to the commit, which bounds bookings of one busy trip;
+--   3. inventory is one guarded UPDATE per fare (held + sold + n <= capacity, checked with
 --      ROW_COUNT()), never read-then-write; the CHECK ck_trip_fares_seats is the backstop;
---   3. fares are locked in ascending (trip_id, fare_class_id) order, whatever order the
---      customer listed them in, so A+B and B+A bookings cannot deadlock each other; and before
---      the segment rows are inserted, whose foreign keys would otherwise take S locks on the
---      fares first (two sessions holding S and both wanting X deadlock);
---   4. when a fare looks full, lapsed holds on it are reclaimed in this transaction
+--   4. fares are locked in ascending trip_id order, whatever order the customer listed them
+--      in, so A+B and B+A bookings cannot deadlock each other; and before the segment rows are
+--      inserted, whose foreign keys would otherwise take S locks on the fares first (two
+--      sessions holding S and both wanting X deadlock);
+--   5. when a fare looks full, lapsed holds on it are reclaimed in this transaction
 --      (reclaim_expired_holds, SKIP LOCKED) and the update retried once: expired holds are
 --      free at once, not when the event next runs.
+-- Cost: the segments are walked as JSON, one statement per step and no JSON_TABLE temporary
+-- tables (docs/benchmarks.md has the profile that led here).
 -- requires: raise_error, reclaim_expired_holds
 DROP PROCEDURE IF EXISTS create_reservation;
 
@@ -37,37 +43,34 @@ BEGIN
     DECLARE v_segment_count INT;
     DECLARE v_passenger_count INT;
     DECLARE v_index INT DEFAULT 0;
+    DECLARE v_step INT DEFAULT 0;
     DECLARE v_item JSON;
+    DECLARE v_trip_ids JSON DEFAULT JSON_ARRAY();
+    -- The fares to hold, in lock order: [[trip_id, fare_class_id, segment_no, price], ...]; read
+    -- back with JSON_UNQUOTE, as MariaDB stores a BIGINT variable in JSON_ARRAY as a string.
+    DECLARE v_fares JSON DEFAULT JSON_ARRAY();
     DECLARE v_user_status VARCHAR(10);
-    DECLARE v_trips INT;
-    DECLARE v_found_trips INT;
-    DECLARE v_cancelled INT;
-    DECLARE v_departed INT;
-    DECLARE v_first_departs DATETIME;
-    DECLARE v_fares INT;
-    DECLARE v_currencies INT;
-    DECLARE v_currency CHAR(3);
     DECLARE v_hold_minutes INT;
     DECLARE v_expires DATETIME;
+    DECLARE v_trip_status VARCHAR(10);
+    DECLARE v_departs DATETIME;
+    DECLARE v_first_departs DATETIME;
+    DECLARE v_trip_id BIGINT;
+    DECLARE v_previous_trip_id BIGINT;
+    DECLARE v_candidate BIGINT;
+    DECLARE v_segment_no TINYINT;
+    DECLARE v_fare_class VARCHAR(10);
+    DECLARE v_fare_class_id TINYINT;
+    DECLARE v_price DECIMAL(12, 2);
+    DECLARE v_fare_currency CHAR(3);
+    DECLARE v_currency CHAR(3);
+    DECLARE v_total DECIMAL(12, 2) DEFAULT 0;
     DECLARE v_booking_ref CHAR(6);
     DECLARE v_ref_taken INT DEFAULT 1;
     DECLARE v_attempts INT DEFAULT 0;
-    DECLARE v_trip_id BIGINT;
-    DECLARE v_fare_class_id TINYINT;
-    DECLARE v_done INT DEFAULT 0;
-    -- The requested fares in lock order (ascending trip_id, fare_class_id), whatever the order
-    -- the customer listed them in.
-    DECLARE c_fares CURSOR FOR
-        SELECT
-            j.trip_id,
-            fc.fare_class_id
-        FROM
-            JSON_TABLE(
-                p_segments, '$[*]' COLUMNS (trip_id BIGINT PATH '$.trip_id', fare_class VARCHAR(10) PATH '$.fare_class')
-            ) AS j
-        INNER JOIN fare_classes AS fc ON j.fare_class = fc.fare_class
-        ORDER BY j.trip_id, fc.fare_class_id;
-    DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = 1;
+    DECLARE v_alphabet CHAR(32) DEFAULT 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+    -- SELECT ... INTO that finds nothing leaves its variables as they were; each is reset first.
+    DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
@@ -100,6 +103,10 @@ BEGIN
         ) THEN
             CALL raise_error(50001, 'unknown fare class name');
         END IF;
+        IF JSON_CONTAINS(v_trip_ids, JSON_EXTRACT(v_item, '$.trip_id')) THEN
+            CALL raise_error(50001, 'a trip appears twice in the segments');
+        END IF;
+        SET v_trip_ids = JSON_ARRAY_APPEND(v_trip_ids, '$', JSON_EXTRACT(v_item, '$.trip_id'));
         SET v_index = v_index + 1;
     END WHILE;
     SET v_index = 0;
@@ -126,22 +133,19 @@ BEGIN
         END IF;
         SET v_index = v_index + 1;
     END WHILE;
-    SELECT COUNT(DISTINCT j.trip_id) AS trips
-    INTO v_trips
-    FROM JSON_TABLE(p_segments, '$[*]' COLUMNS (trip_id BIGINT PATH '$.trip_id')) AS j;
-    IF v_trips <> v_segment_count THEN
-        CALL raise_error(50001, 'a trip appears twice in the segments');
-    END IF;
 
-    SELECT status INTO v_user_status FROM users
-    WHERE user_id = p_user_id;
+    SELECT
+        u.status,
+        CAST(s.setting_value AS UNSIGNED) AS hold_minutes
+    INTO v_user_status, v_hold_minutes
+    FROM users AS u
+    LEFT JOIN settings AS s ON s.setting_key = 'hold_minutes'
+    WHERE u.user_id = p_user_id;
     IF v_user_status IS NULL THEN
         CALL raise_error(50002, 'user does not exist');
     ELSEIF v_user_status <> 'active' THEN
         CALL raise_error(50007, 'user account is disabled');
     END IF;
-    SELECT CAST(setting_value AS UNSIGNED) INTO v_hold_minutes FROM settings
-    WHERE setting_key = 'hold_minutes';
     SET v_expires = v_now + INTERVAL COALESCE(v_hold_minutes, 15) MINUTE;
 
     -- READ COMMITTED: reads see what other sessions committed and searches take no gap locks.
@@ -150,53 +154,107 @@ BEGIN
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
 
-    SELECT
-        COUNT(*) AS found_trips,
-        COALESCE(SUM(t.status = 'cancelled'), 0) AS cancelled,
-        COALESCE(SUM(t.status = 'departed' OR t.departs_at <= v_now), 0) AS departed,
-        MIN(t.departs_at) AS first_departs
-    INTO v_found_trips, v_cancelled, v_departed, v_first_departs
-    FROM trips AS t
-    WHERE
-        t.trip_id IN (
-            SELECT j.trip_id FROM JSON_TABLE(p_segments, '$[*]' COLUMNS (trip_id BIGINT PATH '$.trip_id')) AS j
-        )
-    LOCK IN SHARE MODE;
-    IF v_found_trips <> v_segment_count THEN
-        CALL raise_error(50002, 'trip does not exist');
-    ELSEIF v_cancelled > 0 THEN
-        CALL raise_error(50004, 'trip is cancelled');
-    ELSEIF v_departed > 0 THEN
-        CALL raise_error(50008, 'trip has already departed');
-    END IF;
-
-    SELECT
-        COUNT(*) AS fares,
-        COUNT(DISTINCT f.currency) AS currencies,
-        MIN(f.currency) AS currency
-    INTO v_fares, v_currencies, v_currency
-    FROM
-        JSON_TABLE(
-            p_segments, '$[*]' COLUMNS (trip_id BIGINT PATH '$.trip_id', fare_class VARCHAR(10) PATH '$.fare_class')
-        ) AS j
-    INNER JOIN fare_classes AS fc ON j.fare_class = fc.fare_class
-    INNER JOIN trip_fares AS f ON j.trip_id = f.trip_id AND fc.fare_class_id = f.fare_class_id;
-    IF v_fares <> v_segment_count THEN
-        CALL raise_error(50002, 'fare class is not sold on this trip');
-    ELSEIF v_currencies <> 1 THEN
-        CALL raise_error(50001, 'segments are priced in different currencies');
-    END IF;
-
-    -- Seats first: the fare rows are then ours (X) before the segment inserts check their
-    -- foreign keys against them (an S lock), so two bookings never both hold S and wait for X.
-    -- an earlier SELECT ... INTO that found no row set v_done through the NOT FOUND handler
-    SET v_done = 0;
-    OPEN c_fares;
-    fares: LOOP
-        FETCH c_fares INTO v_trip_id, v_fare_class_id;
-        IF v_done THEN
-            LEAVE fares;
+    -- Each trip, smallest id first: lock it shared, check it and price its fare. v_fares
+    -- collects the fares in that order.
+    WHILE v_step < v_segment_count DO
+        SET v_previous_trip_id = v_trip_id;
+        SET v_trip_id = NULL;
+        SET v_index = 0;
+        WHILE v_index < v_segment_count DO
+            SET v_candidate = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_index, ']'));
+            IF
+                (v_step = 0 OR v_candidate > v_previous_trip_id)
+                AND (v_trip_id IS NULL OR v_candidate < v_trip_id) THEN
+                SET v_trip_id = v_candidate;
+                SET v_segment_no = v_index + 1;
+            END IF;
+            SET v_index = v_index + 1;
+        END WHILE;
+        SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class')));
+        SET v_trip_status = NULL;
+        SELECT
+            t.status,
+            t.departs_at,
+            fc.fare_class_id
+        INTO v_trip_status, v_departs, v_fare_class_id
+        FROM trips AS t
+        INNER JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
+        WHERE t.trip_id = v_trip_id
+        LOCK IN SHARE MODE;
+        IF v_trip_status IS NULL THEN
+            CALL raise_error(50002, 'trip does not exist');
+        ELSEIF v_trip_status = 'cancelled' THEN
+            CALL raise_error(50004, 'trip is cancelled');
+        ELSEIF v_trip_status = 'departed' OR v_departs <= v_now THEN
+            CALL raise_error(50008, 'trip has already departed');
         END IF;
+        SET v_price = NULL;
+        SELECT
+            price,
+            currency
+        INTO v_price, v_fare_currency
+        FROM trip_fares
+        WHERE trip_id = v_trip_id AND fare_class_id = v_fare_class_id;
+        IF v_price IS NULL THEN
+            CALL raise_error(50002, 'fare class is not sold on this trip');
+        ELSEIF v_fare_currency <> COALESCE(v_currency, v_fare_currency) THEN
+            CALL raise_error(50001, 'segments are priced in different currencies');
+        END IF;
+        SET v_currency = v_fare_currency;
+        SET v_total = v_total + v_price * v_passenger_count;
+        SET v_first_departs = LEAST(COALESCE(v_first_departs, v_departs), v_departs);
+        SET v_fares = JSON_ARRAY_APPEND(
+            v_fares, '$', JSON_ARRAY(v_trip_id, v_fare_class_id, v_segment_no, CAST(v_price AS CHAR))
+        );
+        SET v_step = v_step + 1;
+    END WHILE;
+
+    -- A random reference; on the rare collision with uq_reservations_booking_ref, try another.
+    WHILE v_ref_taken = 1 AND v_attempts < 10 DO
+        SET v_ref_taken = 0;
+        SET v_attempts = v_attempts + 1;
+        SET v_booking_ref = CONCAT(
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1)
+        );
+        BEGIN
+            DECLARE CONTINUE HANDLER FOR 1062 SET v_ref_taken = 1;
+            INSERT INTO reservations (
+                booking_ref, user_id, status, total_amount, currency, expires_at, first_departs_at, created_at
+            )
+            VALUES (v_booking_ref, p_user_id, 'held', v_total, v_currency, v_expires, v_first_departs, v_now);
+        END;
+    END WHILE;
+    IF v_ref_taken = 1 THEN
+        CALL raise_error(50005, 'could not allocate a unique booking reference; try again');
+    END IF;
+    SET p_reservation_id = LAST_INSERT_ID();
+
+    INSERT INTO passengers (reservation_id, passenger_no, full_name, birth_date, created_at)
+    SELECT
+        p_reservation_id AS reservation_id,
+        j.passenger_no,
+        TRIM(j.full_name) AS full_name,
+        j.birth_date,
+        v_now AS created_at
+    FROM JSON_TABLE(
+        p_passengers, '$[*]' COLUMNS (
+            passenger_no FOR ORDINALITY,
+            full_name VARCHAR(200) PATH '$.full_name',
+            birth_date DATE PATH '$.birth_date'
+        )
+    ) AS j;
+
+    -- Seats last, in lock order. Each fare row is ours (X) before its segment's foreign key
+    -- checks it (an S lock), so two bookings never both hold S and wait for X.
+    SET v_index = 0;
+    WHILE v_index < v_segment_count DO
+        SET v_trip_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][0]')));
+        SET v_fare_class_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][1]')));
         UPDATE trip_fares
         SET seats_held = seats_held + v_passenger_count
         WHERE
@@ -215,77 +273,21 @@ BEGIN
                 CALL raise_error(50003, CONCAT('not enough seats left on trip ', v_trip_id));
             END IF;
         END IF;
-    END LOOP;
-    CLOSE c_fares;
-
-    -- A random reference; on the rare collision with uq_reservations_booking_ref, try another.
-    WHILE v_ref_taken = 1 AND v_attempts < 10 DO
-        SET v_ref_taken = 0;
-        SET v_attempts = v_attempts + 1;
-        SET v_booking_ref = '';
-        WHILE CHAR_LENGTH(v_booking_ref) < 6 DO
-            SET v_booking_ref = CONCAT(
-                v_booking_ref, SUBSTRING('ABCDEFGHJKLMNPQRSTUVWXYZ23456789', 1 + FLOOR(RAND() * 32), 1)
-            );
-        END WHILE;
-        BEGIN
-            DECLARE CONTINUE HANDLER FOR 1062 SET v_ref_taken = 1;
-            INSERT INTO reservations (
-                booking_ref, user_id, status, total_amount, currency, expires_at, first_departs_at, created_at
-            )
-            VALUES (v_booking_ref, p_user_id, 'held', 0, v_currency, v_expires, v_first_departs, v_now);
-        END;
+        INSERT INTO reservation_segments (
+            reservation_id, segment_no, trip_id, fare_class_id, unit_price, seats, held_until, created_at
+        )
+        VALUES (
+            p_reservation_id,
+            JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][2]'))),
+            v_trip_id,
+            v_fare_class_id,
+            JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][3]'))),
+            v_passenger_count,
+            v_expires,
+            v_now
+        );
+        SET v_index = v_index + 1;
     END WHILE;
-    IF v_ref_taken = 1 THEN
-        CALL raise_error(50005, 'could not allocate a unique booking reference; try again');
-    END IF;
-    SET p_reservation_id = LAST_INSERT_ID();
-
-    INSERT INTO reservation_segments (
-        reservation_id, segment_no, trip_id, fare_class_id, unit_price, seats, held_until, created_at
-    )
-    SELECT
-        p_reservation_id AS reservation_id,
-        j.segment_no,
-        j.trip_id,
-        fc.fare_class_id,
-        f.price,
-        v_passenger_count AS seats,
-        v_expires AS held_until,
-        v_now AS created_at
-    FROM
-        JSON_TABLE(
-            p_segments, '$[*]' COLUMNS (
-                segment_no FOR ORDINALITY,
-                trip_id BIGINT PATH '$.trip_id',
-                fare_class VARCHAR(10) PATH '$.fare_class'
-            )
-        ) AS j
-    INNER JOIN fare_classes AS fc ON j.fare_class = fc.fare_class
-    INNER JOIN trip_fares AS f ON j.trip_id = f.trip_id AND fc.fare_class_id = f.fare_class_id;
-
-    INSERT INTO passengers (reservation_id, passenger_no, full_name, birth_date, created_at)
-    SELECT
-        p_reservation_id AS reservation_id,
-        j.passenger_no,
-        TRIM(j.full_name) AS full_name,
-        j.birth_date,
-        v_now AS created_at
-    FROM JSON_TABLE(
-        p_passengers, '$[*]' COLUMNS (
-            passenger_no FOR ORDINALITY,
-            full_name VARCHAR(200) PATH '$.full_name',
-            birth_date DATE PATH '$.birth_date'
-        )
-    ) AS j;
-
-    UPDATE reservations
-    SET
-        total_amount = v_passenger_count * (
-            SELECT SUM(s.unit_price) FROM reservation_segments AS s
-            WHERE s.reservation_id = p_reservation_id
-        )
-    WHERE reservation_id = p_reservation_id;
 
     COMMIT;
 END$$

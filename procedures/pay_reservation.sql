@@ -8,11 +8,14 @@
 --         trip departed), AMOUNT_MISMATCH (amount or currency differs from what is due),
 --         DUPLICATE (key reused for another request).
 -- Concurrency: READ COMMITTED, so the key lookup sees payments committed by a twin call
--- without taking gap locks. Locks the reservation row FOR UPDATE (serialising pay, cancel and
--- expire of one reservation, so exactly one wins), re-reads the key after the lock (a twin may
--- have committed meanwhile), then moves seats from held to sold with one guarded UPDATE per
--- fare in ascending (trip_id, fare_class_id) order. uq_payments_idempotency_key is the last
--- guard against a key used twice; uq_tickets_trip_active_seat against a seat sold twice.
+-- without taking gap locks. Locks the reservation row FOR UPDATE first (serialising pay, cancel
+-- and expire of one reservation, so exactly one wins), reads the key after the lock (a twin
+-- that held it has committed by then), confirms the reservation, then moves seats from held to
+-- sold with one guarded UPDATE per fare in ascending (trip_id, fare_class_id) order and issues
+-- that fare's tickets: a fare row is locked only from its update to the commit. The segments'
+-- held_until is cleared last (changing it S-locks the fare through the foreign key).
+-- uq_payments_idempotency_key is the last guard against a key used twice;
+-- uq_tickets_trip_active_seat against a seat sold twice.
 -- requires: raise_error
 DROP PROCEDURE IF EXISTS pay_reservation;
 
@@ -90,31 +93,22 @@ BEGIN
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
     SELECT
+        user_id,
+        status,
+        total_amount,
+        currency,
+        expires_at,
+        first_departs_at
+    INTO v_owner, v_status, v_total, v_currency, v_expires, v_first_departs
+    FROM reservations
+    WHERE reservation_id = p_reservation_id
+    FOR UPDATE;
+    SELECT
         payment_id,
         request_hash
     INTO v_known_payment, v_known_hash
     FROM payments
     WHERE idempotency_key = p_idempotency_key;
-    IF v_known_payment IS NULL THEN
-        SELECT
-            user_id,
-            status,
-            total_amount,
-            currency,
-            expires_at,
-            first_departs_at
-        INTO v_owner, v_status, v_total, v_currency, v_expires, v_first_departs
-        FROM reservations
-        WHERE reservation_id = p_reservation_id
-        FOR UPDATE;
-        -- A twin call with this key may have committed while we waited for the lock.
-        SELECT
-            payment_id,
-            request_hash
-        INTO v_known_payment, v_known_hash
-        FROM payments
-        WHERE idempotency_key = p_idempotency_key;
-    END IF;
     IF v_known_payment IS NOT NULL THEN
         IF v_known_hash <> v_request_hash THEN
             CALL raise_error(50005, 'idempotency key was used for another request');
@@ -139,6 +133,9 @@ BEGIN
         INSERT INTO payments (reservation_id, amount, currency, method, idempotency_key, request_hash, created_at)
         VALUES (p_reservation_id, p_amount, p_currency, p_method, p_idempotency_key, v_request_hash, v_now);
         SET p_payment_id = LAST_INSERT_ID();
+
+        UPDATE reservations SET status = 'confirmed'
+        WHERE reservation_id = p_reservation_id;
 
         -- an earlier SELECT ... INTO that found no row set v_done through the NOT FOUND handler
         SET v_done = 0;
@@ -171,10 +168,9 @@ BEGIN
             WHERE p.reservation_id = p_reservation_id;
         END LOOP;
         CLOSE c_segments;
-
+        -- After the fares: held_until is part of the index that checks the segments' foreign key
+        -- to trip_fares, so changing it takes an S lock on the fare (S before X would deadlock).
         UPDATE reservation_segments SET held_until = NULL
-        WHERE reservation_id = p_reservation_id;
-        UPDATE reservations SET status = 'confirmed'
         WHERE reservation_id = p_reservation_id;
         COMMIT;
     END IF;

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from harness import procedures as sp
+from harness.db import RETRIES
 from harness.errors import BusinessError
 
 from .conftest import NOW, open_at
@@ -60,8 +61,31 @@ def test_opposite_order_multi_segment_bookings_do_not_deadlock(shop):
         order = [a, b] if i % 2 else [b, a]
         segments = [{"trip_id": t, "fare_class": "economy"} for t in order]
         jobs.append((NOW, lambda conn, u=user, s=segments: sp.create_reservation(conn, u, s, people)))
+    deadlocks = RETRIES[1213]
     assert Counter(race(shop.url, jobs)) == {"ok": 32}
+    assert RETRIES[1213] == deadlocks  # retried ones would pass unseen otherwise
     assert shop.fare(a) == (100, 32, 0) and shop.fare(b) == (100, 32, 0)
+    assert shop.violations() == []
+
+
+def test_hold_and_pay_on_one_busy_trip_never_deadlock(shop):
+    """Sixteen sessions booking and paying the same fare: lock order, not retries, keeps them apart
+    (pay once cleared held_until before its fare update; through the segments' foreign key that
+    S-locked the fare, and two payers deadlocked on every other booking)."""
+    trip = shop.trip(capacity=1000, price="10.00")
+    users = [shop.user() for _ in range(16)]
+
+    def book_and_pay(conn, user):
+        for n in range(8):
+            reservation_id = sp.create_reservation(
+                conn, user, [{"trip_id": trip, "fare_class": "economy"}], [{"full_name": "A"}]
+            )
+            sp.pay_reservation(conn, reservation_id, user, "10.00", "EUR", "card", f"busy-{user}-{n}")
+
+    deadlocks = RETRIES[1213]
+    assert Counter(race(shop.url, [(NOW, lambda conn, u=u: book_and_pay(conn, u)) for u in users])) == {"ok": 16}
+    assert RETRIES[1213] == deadlocks
+    assert shop.fare(trip) == (1000, 0, 128)
     assert shop.violations() == []
 
 
