@@ -1,11 +1,14 @@
 """search_trips latency under concurrency (issue: benchmarks, item 5).
 
+    .venv/bin/python bench/search.py --load    # once: 100,000 trips x 4 fare classes (about a minute)
     .venv/bin/python bench/search.py [--clients 8] [--seconds 20]
 
-Runs on the synthetic data set in `travel_bench` (see bench/reports.py --load): each client is
-a process of its own (no shared interpreter lock) with its own connection, and and calls search_trips for a random route that has trips and a
-random departure date in the data, as fast as it can. The clock of each session stands at the
-start of the generated year (`SET timestamp`), so every trip counts as bookable. Figures go into
+Runs on its own synthetic data set in `travel_search`: 100,000 trips that each sell all four
+fare classes, and 100,000 reservations on them (`travel seed synthetic --trips 100000
+--every-fare-class`). Each client is a process of its own (no shared interpreter lock) with its
+own connection, calling search_trips for a random route that has trips and a random departure
+date in the data, as fast as it can. The clock of each session stands at the start of the
+generated year (`SET timestamp`), so every trip counts as bookable. Figures go into
 docs/benchmarks.md (section `search`).
 """
 
@@ -17,12 +20,55 @@ import multiprocessing
 import random
 import time
 
-from common import bench_url, command_line, connect, describe_machine, percentile, write_section
+import mysql.connector
+from common import (
+    ROOT,
+    bench_url,
+    command_line,
+    connect,
+    describe_machine,
+    percentile,
+    recreate_database,
+    write_section,
+)
 
 from harness import procedures as sp
+from harness.migrate import Migrator
+from harness.project import Project
+from harness.seed import seed_reference
+from harness.synthetic import generate
 
 TARGET_P95_MS = 5.0
 CLOCK = dt.datetime(2025, 7, 1)
+DATABASE = "travel_search"
+TRIPS = RESERVATIONS = 100_000
+
+
+def trip_count(url) -> int:
+    """Trips in the search data set; 0 when its database does not exist yet."""
+    try:
+        conn = connect(url)
+    except mysql.connector.Error as err:
+        if err.errno == 1049:  # unknown database
+            return 0
+        raise
+    cur = conn.cursor()
+    cur.execute("SELECT COUNT(*) FROM trips")
+    (count,) = cur.fetchone()
+    conn.close()
+    return int(count)
+
+
+def load(url) -> None:
+    recreate_database(url)
+    Migrator(url, Project(ROOT), echo=lambda _: None).migrate()
+    conn = connect(url)
+    seed_reference(conn, ROOT)
+    started = time.perf_counter()
+    generate(conn, RESERVATIONS, seed=42, trips=TRIPS, every_fare_class=True, progress=print)
+    conn.close()
+    print(f"loaded {TRIPS:,} trips x 4 fare classes and {RESERVATIONS:,} reservations in "
+          f"{time.perf_counter() - started:.0f} s")  # fmt: skip
 
 
 def routes_and_days(conn) -> tuple[list[tuple[str, str]], int, dt.date]:
@@ -47,7 +93,7 @@ def client(url, routes, first_day, deadline: float, seed: int) -> tuple[list[flo
     latencies: list[float] = []
     found: list[int] = []
     rng = random.Random(seed)
-    conn = connect(url)
+    conn = connect(url, autocommit=True)  # no COMMIT round trip after each read-only call
     cur = conn.cursor()
     cur.execute("SET timestamp = UNIX_TIMESTAMP(%s)", (CLOCK,))
     cur.close()
@@ -64,13 +110,20 @@ def client(url, routes, first_day, deadline: float, seed: int) -> tuple[list[flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="the synthetic data set (default: local server, travel_bench)")
+    parser.add_argument("--database-url", help=f"the search data set (default: local server, {DATABASE})")
+    parser.add_argument("--load", action="store_true", help=f"load the data set first when it has not {TRIPS:,} trips")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
     url = bench_url(args.database_url)
+    if not args.database_url:
+        url = url.with_database(DATABASE)
+    if trip_count(url) != TRIPS:
+        if not args.load:
+            raise SystemExit(f"{url.database} has not the {TRIPS:,} search trips: run bench/search.py --load first")
+        load(url)
     conn = connect(url)
     routes, trips, first_day = routes_and_days(conn)
     conn.close()

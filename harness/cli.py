@@ -389,9 +389,15 @@ def events_status(obj: Context, fmt: str) -> None:
 @click.option("--seed", "seed_value", type=int, default=1, show_default=True, help="Same seed, same data.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default="2026-06-30", show_default=True,
               help="Last day of the generated year of bookings.")  # fmt: skip
+@click.option("--trips", type=click.IntRange(1, 10_000_000), default=None,
+              help="How many trips. Default: one for every 12 reservations, at least 300.")  # fmt: skip
+@click.option("--every-fare-class", is_flag=True,
+              help="Every trip sells all four fare classes (default: by mode, as carriers do).")  # fmt: skip
 @click.pass_obj
 @reports_errors
-def seed_synthetic_command(obj: Context, reservations: int, seed_value: int, until: dt.datetime) -> None:
+def seed_synthetic_command(
+    obj: Context, reservations: int, seed_value: int, until: dt.datetime, trips: int | None, every_fare_class: bool
+) -> None:
     """Generate a large reproducible data set in bulk (seasonality, popular routes, lead times,
     cancellation rates), with a progress bar. Needs the reference data (loaded first).
 
@@ -403,6 +409,7 @@ def seed_synthetic_command(obj: Context, reservations: int, seed_value: int, unt
         outcomes = generate_synthetic(
             conn, reservations, seed_value, until, progress=lambda line: click.echo(line, err=True),
             bar_factory=lambda n: click.progressbar(length=n, label="reservations", file=sys.stderr),
+            trips=trips, every_fare_class=every_fare_class,
         )  # fmt: skip
     finally:
         conn.close()

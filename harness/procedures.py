@@ -18,6 +18,13 @@ from .db import with_retry
 Row = dict[str, Any]
 
 
+def end_transaction(conn) -> None:
+    """Commit what the call left open (a procedure's reads, under autocommit off). The writing
+    procedures commit their own work, and a COMMIT with nothing open would only cost a round trip."""
+    if conn.in_transaction:
+        conn.commit()
+
+
 def call_out(conn, name: str, *args: Any, outs: int = 1) -> tuple:
     """CALL a procedure whose last `outs` parameters are OUT; returns their values."""
 
@@ -26,7 +33,7 @@ def call_out(conn, name: str, *args: Any, outs: int = 1) -> tuple:
             cur = conn.cursor()
             result = cur.callproc(name, (*args, *([None] * outs)))
             cur.close()
-            conn.commit()  # callproc read the OUT values in a new transaction: end it
+            end_transaction(conn)
             return tuple(result[len(args) :])
         except Exception:
             conn.rollback()
@@ -50,7 +57,7 @@ def call_rows(conn, name: str, *args: Any) -> list[list[Row]]:
                 if not cur.nextset():
                     break
             cur.close()
-            conn.commit()
+            end_transaction(conn)
             return sets
         except Exception:
             conn.rollback()

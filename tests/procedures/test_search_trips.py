@@ -94,3 +94,13 @@ def test_departed_trips_are_not_offered(shop, route):
 )
 def test_search_errors(shop, args, errno):
     assert_fails_unchanged(shop.url, errno, lambda: sp.search_trips(shop.conn, *args))
+
+
+def test_calls_leave_no_transaction_open(shop, route):
+    """A search's reads are committed (no snapshot kept for the next call on a pooled
+    connection); a booking's own commit leaves nothing for the harness to end."""
+    assert not shop.conn.autocommit
+    sp.search_trips(shop.conn, *shop.codes, DAY, None, 1)
+    assert not shop.conn.in_transaction
+    reservation_id = shop.book(shop.user(), route["air_late"])
+    assert reservation_id and not shop.conn.in_transaction

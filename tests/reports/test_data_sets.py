@@ -87,3 +87,11 @@ def test_booking_refs_are_unique_and_never_collide_with_procedure_refs():
 def test_synthetic_dates_end_before_until(fresh):
     generate(fresh, 500, seed=1, until=dt.datetime(2025, 12, 31), progress=lambda _: None)
     assert count(fresh, "SELECT COUNT(*) FROM reservations WHERE created_at > '2025-12-31'") == 0
+
+
+def test_synthetic_trip_count_and_every_fare_class(fresh):
+    generate(fresh, 200, seed=3, trips=400, every_fare_class=True, progress=lambda _: None)
+    assert count(fresh, "SELECT COUNT(*) FROM trips") == 400
+    assert count(fresh, "SELECT COUNT(*) FROM trip_fares") == 1600
+    assert count(fresh, "SELECT COUNT(*) FROM trips WHERE mode <> 'air'") > 0  # rail and bus too
+    assert count(fresh, "SELECT COUNT(*) FROM integrity_violations") == 0
