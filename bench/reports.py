@@ -59,8 +59,9 @@ def main() -> None:
 
     url = bench_url(args.database_url)
     conn = connect(url)
+    if args.load:
+        Migrator(url, Project(ROOT), echo=print).migrate()  # a fresh database has no tables yet
     if args.load and reservation_count(conn) == 0:
-        Migrator(url, Project(ROOT), echo=print).migrate()
         seed_reference(conn, ROOT)
         started = time.perf_counter()
         generate(conn, args.reservations, seed=42, progress=print)
