@@ -256,7 +256,7 @@ connection, booking and paying one seat on a random one of 1,000 trips.
 
 The ORM version checks seats after reading the fare `FOR UPDATE` (check-then-act made safe by the
 row lock), sets its own booking reference and seat numbers, and makes 9 round trips per booking
-against the procedures' 2. Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.""",
+against the procedures' 4 (each CALL, then a SELECT of its OUT value). Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.""",
     )
 
 

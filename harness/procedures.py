@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .db import with_retry
+from .db import drain, with_retry
 
 Row = dict[str, Any]
 
@@ -26,15 +26,25 @@ def end_transaction(conn) -> None:
 
 
 def call_out(conn, name: str, *args: Any, outs: int = 1) -> tuple:
-    """CALL a procedure whose last `outs` parameters are OUT; returns their values."""
+    """CALL a procedure whose last `outs` parameters are OUT; returns their values.
+
+    Two round trips: the CALL with bound IN values and session variables for the OUT ones, then
+    a SELECT of those (cursor.callproc would first SET every argument into a variable: three)."""
+    out_vars = [f"@_{name}_out{n}" for n in range(outs)]
+    call = f"CALL {name}({', '.join(['%s'] * len(args) + out_vars)})"
 
     def attempt() -> tuple:
         try:
             cur = conn.cursor()
-            result = cur.callproc(name, (*args, *([None] * outs)))
+            cur.execute(call, args)
+            drain(cur)
+            values = ()
+            if out_vars:
+                cur.execute(f"SELECT {', '.join(out_vars)}")
+                values = cur.fetchone()
             cur.close()
             end_transaction(conn)
-            return tuple(result[len(args) :])
+            return tuple(values)
         except Exception:
             conn.rollback()
             raise
