@@ -7,7 +7,7 @@ Runs on its own synthetic data set in `travel_search`: 100,000 trips that each s
 fare classes, and 100,000 reservations on them (`travel seed synthetic --trips 100000
 --every-fare-class`). Each client is a process of its own (no shared interpreter lock) with its
 own connection, calling search_trips for a random route that has trips and a random departure
-date in the data, as fast as it can: once through MariaDB Connector/Python (C; the `bench`
+date in the data, as fast as it can: once through MariaDB Connector/Python (C; the `bench-c`
 extra, skipped with a note when missing) and once through the harness's pure-Python connector,
 whose own CPU on this 2-core machine is about as much as the server's. The clock of each
 session stands at the start of the generated year (`SET timestamp`), so every trip counts as
@@ -102,7 +102,7 @@ def harness_search(url):
 def c_search(url):
     """search_trips through MariaDB Connector/Python (libmariadb, C): the client's own CPU, on
     the server's two cores, is then a fraction of the pure-Python one's."""
-    import mariadb  # the `bench` extra; building it needs libmariadb-dev
+    import mariadb  # the `bench-c` extra; building it needs libmariadb-dev
 
     conn = mariadb.connect(host=url.host, port=url.port, user=url.user, password=url.password,
                            database=url.database, autocommit=True)  # fmt: skip
@@ -159,7 +159,7 @@ def available_kinds() -> list[str]:
         import mariadb  # noqa: F401
     except ImportError:
         print("MariaDB Connector/Python is not installed: measuring through the harness only "
-              "(apt-get install libmariadb-dev; .venv/bin/pip install -e '.[bench]')")  # fmt: skip
+              "(apt-get install libmariadb-dev; .venv/bin/pip install -e '.[bench-c]')")  # fmt: skip
         return ["harness"]
     return ["c", "harness"]
 
