@@ -234,6 +234,31 @@ class LocalServer:
         conn.close()
 
 
+OWNER_FILE = "owner.pid"
+
+
+def stop_orphaned_servers(parent: Path, prefix: str) -> list[Path]:
+    """Stop and delete the throwaway servers under `parent` whose directory starts with `prefix`
+    and whose owning process (pid in OWNER_FILE) is gone: a test run killed from outside never
+    reached its own cleanup, and its server (in a session of its own, so that Ctrl-C does not
+    kill it mid-test) would run on. Returns the directories removed."""
+    removed = []
+    for base in sorted(Path(parent).glob(f"{prefix}*")):
+        owner_file = base / OWNER_FILE
+        if not owner_file.is_file():
+            continue
+        try:
+            owner = int(owner_file.read_text().strip())
+        except ValueError:
+            continue
+        if _pid_alive(owner):
+            continue
+        LocalServer(base).stop()
+        shutil.rmtree(base, ignore_errors=True)
+        removed.append(base)
+    return removed
+
+
 def _reap(pid: int) -> None:
     """Collect a child that has exited, so it does not linger as a zombie that looks alive."""
     with contextlib.suppress(ChildProcessError):

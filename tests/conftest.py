@@ -19,9 +19,10 @@ import pytest
 from harness.db import COLLATION, DatabaseUrl, connect
 from harness.migrate import Migrator
 from harness.project import Project
-from harness.server import LocalServer
+from harness.server import OWNER_FILE, LocalServer, stop_orphaned_servers
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SERVER_PREFIX = "travel-test-server-"
 
 
 def _docker_answers() -> bool:
@@ -53,7 +54,9 @@ def server_url() -> Iterator[DatabaseUrl]:
             )
             yield url
         return
-    base = Path(tempfile.mkdtemp(prefix="travel-test-server-"))
+    stop_orphaned_servers(Path(tempfile.gettempdir()), SERVER_PREFIX)
+    base = Path(tempfile.mkdtemp(prefix=SERVER_PREFIX))
+    (base / OWNER_FILE).write_text(str(os.getpid()))
     server = LocalServer(base, fast=True, event_scheduler=False)
     server.start(database="")
     try:

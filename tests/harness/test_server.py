@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
 
 from harness.cli import cli
 from harness.db import connect
-from harness.server import LocalServer
+from harness.server import OWNER_FILE, LocalServer, _pid_alive, stop_orphaned_servers
 
 
 @pytest.fixture
@@ -65,3 +67,21 @@ def test_cli_server_commands_and_default_url(tmp_path, monkeypatch):
     finally:
         result = runner.invoke(cli, ["server", "stop"])
     assert result.output.strip() == "stopped"
+
+
+def test_servers_of_a_dead_owner_are_stopped_and_removed(tmp_path):
+    """A test run killed from outside leaves its server running; the next run stops it."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan, owned = tmp_path / "run-orphan", tmp_path / "run-owned"
+    servers = {}
+    for base, owner in ((orphan, dead.stdout.strip()), (owned, "1")):  # pid 1 is always alive
+        servers[base] = LocalServer(base, fast=True, event_scheduler=False)
+        state, _ = servers[base].start(database="")
+        (base / OWNER_FILE).write_text(owner)
+    orphan_pid = servers[orphan].state().pid
+    try:
+        assert stop_orphaned_servers(tmp_path, "run-") == [orphan]
+        assert not orphan.exists() and not _pid_alive(orphan_pid)
+        assert servers[owned].state() is not None
+    finally:
+        servers[owned].stop()
