@@ -55,18 +55,26 @@ def statement_profile(conn, events: int) -> list[str]:
     """Table rows of the statements inside the routines and triggers, by time per event, when
     performance_schema records them (events_statements_history_long, sized for the run)."""
     cur = conn.cursor()
+    this_session = (
+        "thread_id = (SELECT thread_id FROM performance_schema.threads WHERE processlist_id = CONNECTION_ID())"
+    )
+    cur.execute(  # the whole calls, as the client sent them
+        "SELECT '(client)', 0, SUBSTRING_INDEX(sql_text, '(', 1), COUNT(*) / %s, SUM(timer_wait) / 1e6 / %s"
+        " FROM performance_schema.events_statements_history_long"
+        f" WHERE nesting_event_level = 0 AND sql_text LIKE 'CALL %%' AND {this_session} GROUP BY 3 ORDER BY 3",
+        (events, events),
+    )
+    calls = cur.fetchall()
     cur.execute(
         "SELECT COALESCE(object_name, '-'), nesting_event_level, LEFT(REPLACE(sql_text, '\\n', ' '), 70),"
         " COUNT(*) / %s, SUM(timer_wait) / 1e6 / %s"
         " FROM performance_schema.events_statements_history_long"
-        " WHERE nesting_event_level > 0 AND thread_id = ("
-        "SELECT thread_id FROM performance_schema.threads WHERE processlist_id = CONNECTION_ID())"
-        " GROUP BY 1, 2, 3 ORDER BY 5 DESC LIMIT 25",
+        f" WHERE nesting_event_level > 0 AND {this_session} GROUP BY 1, 2, 3 ORDER BY 5 DESC LIMIT 25",
         (events, events),
     )
     rows = [
         f"| {obj} | {level} | `{' '.join(str(text or '(control statements)').split())[:60]}` | {count:.1f} | {us:.0f} |"
-        for obj, level, text, count, us in cur.fetchall()
+        for obj, level, text, count, us in calls + cur.fetchall()
     ]
     cur.close()
     return rows
@@ -136,7 +144,8 @@ def main() -> None:
             f"""## A booking's statements, one by one (performance_schema)
 
 {machine}, performance_schema on; {args.events} events, one client. Time per event of each
-statement inside the procedures (level 1) and their triggers (level 2), durable commits included.
+statement inside the procedures (level 1) and their triggers (level 2), durable commits included;
+level 0 is each whole call as the server timed it.
 
     {command_line()}
 
