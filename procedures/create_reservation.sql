@@ -68,6 +68,7 @@ BEGIN
     DECLARE v_booking_ref CHAR(6);
     DECLARE v_ref_taken INT DEFAULT 1;
     DECLARE v_attempts INT DEFAULT 0;
+    DECLARE v_reclaimed INT;
     DECLARE v_alphabet CHAR(32) DEFAULT 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
     -- SELECT ... INTO that finds nothing leaves its variables as they were; each is reset first.
     DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
@@ -255,24 +256,23 @@ BEGIN
     WHILE v_index < v_segment_count DO
         SET v_trip_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][0]')));
         SET v_fare_class_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][1]')));
-        UPDATE trip_fares
-        SET seats_held = seats_held + v_passenger_count
-        WHERE
-            trip_id = v_trip_id
-            AND fare_class_id = v_fare_class_id
-            AND seats_held + seats_sold + v_passenger_count <= capacity;
-        IF ROW_COUNT() = 0 THEN
-            CALL reclaim_expired_holds(v_trip_id, v_fare_class_id, v_now);
+        -- The guarded hold; when the fare looks full, reclaim its lapsed holds once and retry.
+        SET v_reclaimed = 0;
+        hold: LOOP
             UPDATE trip_fares
             SET seats_held = seats_held + v_passenger_count
             WHERE
                 trip_id = v_trip_id
                 AND fare_class_id = v_fare_class_id
                 AND seats_held + seats_sold + v_passenger_count <= capacity;
-            IF ROW_COUNT() = 0 THEN
+            IF ROW_COUNT() > 0 THEN
+                LEAVE hold;
+            ELSEIF v_reclaimed THEN
                 CALL raise_error(50003, CONCAT('not enough seats left on trip ', v_trip_id));
             END IF;
-        END IF;
+            CALL reclaim_expired_holds(v_trip_id, v_fare_class_id, v_now);
+            SET v_reclaimed = 1;
+        END LOOP;
         INSERT INTO reservation_segments (
             reservation_id, segment_no, trip_id, fare_class_id, unit_price, seats, held_until, created_at
         )
