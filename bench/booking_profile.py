@@ -80,7 +80,8 @@ def statement_profile(conn, events: int) -> list[str]:
     return rows
 
 
-def performance_schema_on(conn) -> bool:
+def start_statement_trace(conn) -> bool:
+    """Empty performance_schema's statement history when it records one; False when it is off."""
     cur = conn.cursor()
     cur.execute("SELECT @@performance_schema")
     (on,) = cur.fetchone()
@@ -116,7 +117,7 @@ def main() -> None:
     user, first_trip = bench_world(conn)
     rng = random.Random(1)
     spent = {"create_reservation": 0.0, "pay_reservation": 0.0}
-    traced = performance_schema_on(conn)
+    traced = start_statement_trace(conn)
     before = status(conn)
     for n in range(args.events):
         segments = [{"trip_id": first_trip + rng.randrange(SPREAD_TRIPS), "fare_class": "economy"}]

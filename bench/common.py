@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness.db import COLLATION, DatabaseUrl, connect  # noqa: E402
+from harness.migrate import Migrator  # noqa: E402
+from harness.project import Project  # noqa: E402
+from harness.seed import seed_reference  # noqa: E402
 from harness.server import LocalServer  # noqa: E402
 
 BENCH_DATABASE = "travel_bench"
@@ -50,6 +53,15 @@ def recreate_database(url: DatabaseUrl) -> None:
         f"DROP DATABASE IF EXISTS `{url.database}`",
         f"CREATE DATABASE `{url.database}` CHARACTER SET utf8mb4 COLLATE {COLLATION}",
     )
+
+
+def fresh_database(url: DatabaseUrl):
+    """`url.database` recreated, migrated and given the reference data; returns a connection."""
+    recreate_database(url)
+    Migrator(url, Project(ROOT), echo=lambda _: None).migrate()
+    conn = connect(url)
+    seed_reference(conn, ROOT)
+    return conn
 
 
 def describe_machine(conn) -> str:

@@ -25,20 +25,16 @@ import time
 
 import mysql.connector
 from common import (
-    ROOT,
     bench_url,
     command_line,
     connect,
     describe_machine,
+    fresh_database,
     percentile,
-    recreate_database,
     write_section,
 )
 
 from harness import procedures as sp
-from harness.migrate import Migrator
-from harness.project import Project
-from harness.seed import seed_reference
 from harness.synthetic import generate
 
 TARGET_P95_MS = 5.0
@@ -63,10 +59,7 @@ def trip_count(url) -> int:
 
 
 def load(url) -> None:
-    recreate_database(url)
-    Migrator(url, Project(ROOT), echo=lambda _: None).migrate()
-    conn = connect(url)
-    seed_reference(conn, ROOT)
+    conn = fresh_database(url)
     started = time.perf_counter()
     generate(conn, RESERVATIONS, seed=42, trips=TRIPS, every_fare_class=True, progress=print)
     conn.close()
