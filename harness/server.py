@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -235,6 +236,16 @@ class LocalServer:
 
 
 OWNER_FILE = "owner.pid"
+
+
+def throwaway_server(prefix: str, **options) -> LocalServer:
+    """A LocalServer (not started) in a new temporary directory named `prefix...`, recorded as
+    owned by this process; first stops the ones of that prefix whose owner has died."""
+    parent = Path(tempfile.gettempdir())
+    stop_orphaned_servers(parent, prefix)
+    base = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    (base / OWNER_FILE).write_text(str(os.getpid()))
+    return LocalServer(base, **options)
 
 
 def stop_orphaned_servers(parent: Path, prefix: str) -> list[Path]:

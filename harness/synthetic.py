@@ -178,8 +178,7 @@ class Generator:
             name = f"{self.rng.choice(NAMES)} {self.rng.choice(SURNAMES)}"
             rows.append((user_id, f"synthetic-{user_id}@travel-db.example", "synthetic-hash", name, joined))
             users.append((user_id, joined))
-        for i in range(0, len(rows), BATCH):
-            self._insert("users", ("user_id", "email", "password_hash", "full_name", "created_at"), rows[i : i + BATCH])
+        self._insert("users", ("user_id", "email", "password_hash", "full_name", "created_at"), rows)
         self.conn.commit()
         self.progress(f"{len(users)} users")
         return users

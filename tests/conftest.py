@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +18,9 @@ import pytest
 from harness.db import COLLATION, DatabaseUrl, connect
 from harness.migrate import Migrator
 from harness.project import Project
-from harness.server import OWNER_FILE, LocalServer, stop_orphaned_servers
+from harness.server import throwaway_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SERVER_PREFIX = "travel-test-server-"
 
 
 def _docker_answers() -> bool:
@@ -54,16 +52,13 @@ def server_url() -> Iterator[DatabaseUrl]:
             )
             yield url
         return
-    stop_orphaned_servers(Path(tempfile.gettempdir()), SERVER_PREFIX)
-    base = Path(tempfile.mkdtemp(prefix=SERVER_PREFIX))
-    (base / OWNER_FILE).write_text(str(os.getpid()))
-    server = LocalServer(base, fast=True, event_scheduler=False)
+    server = throwaway_server("travel-test-server-", fast=True, event_scheduler=False)
     server.start(database="")
     try:
         yield server.url("")
     finally:
         server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(server.base, ignore_errors=True)
 
 
 def create_database(server_url: DatabaseUrl, label: str) -> DatabaseUrl:
