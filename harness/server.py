@@ -3,13 +3,20 @@
 Used by the CLI as the default database (`.travel/server/`) and by the tests as a throwaway
 server. It never reads the machine's option files (`--no-defaults`) and never touches another
 server: everything lives under its directory.
+
+It is private to the OS user who started it: the directory is 0700 (so the socket in it is out
+of other users' reach), root has a random password kept in `root-password` (0600) beside the
+data, and `--secure-file-priv` confines INTO OUTFILE / LOAD DATA to a private `files/` directory.
+It is a development and test server, not a production one (docs/operations.md).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -26,6 +33,7 @@ from .errors import ServerError
 
 SEARCH_PATH = ["/usr/sbin", "/usr/local/sbin", "/usr/local/mysql/bin", "/usr/libexec"]
 DEFAULT_DATABASE = "travel"
+PASSWORD_FILE = "root-password"
 
 
 @dataclass
@@ -53,6 +61,8 @@ def free_port() -> int:
 
 
 def _pid_alive(pid: int) -> bool:
+    """The process exists and is not a zombie or on its way out (a kill -9'd mariadbd stays
+    visible to kill(pid, 0) for a second or two while the kernel tears it down)."""
     if pid <= 0:
         return False
     try:
@@ -61,7 +71,57 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _exiting(pid)
+
+
+PF_EXITING = 0x4  # include/linux/sched.h: the task is in do_exit()
+SIGKILL_BIT = 1 << (signal.SIGKILL - 1)
+
+
+def _exiting(pid: int) -> bool:
+    """Zombie, dead, on its way out, or with a SIGKILL pending (kill(2) returns before the
+    target has even started to exit), by /proc/PID; False where there is no /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return Path("/proc/self").exists()  # gone since kill(pid, 0); no /proc: unknown
+    except OSError:
+        return False
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "; comm may hold spaces
+    state, flags = fields[0], int(fields[6])
+    pending = 0
+    for line in status.splitlines():
+        if line.startswith(("SigPnd:", "ShdPnd:")):
+            pending |= int(line.split()[1], 16)
+    return state in ("Z", "X", "x") or bool(flags & PF_EXITING) or bool(pending & SIGKILL_BIT)
+
+
+def _serves_datadir(pid: int, datadir: Path) -> bool:
+    """The live process `pid` is a server of this data directory (not a reused pid)."""
+    if not _pid_alive(pid):
+        return False
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()  # no /proc: trust kill(pid, 0)
+    except OSError:
+        return True
+    return f"--datadir={datadir}".encode() in argv
+
+
+def _datadir_in_use(datadir: Path) -> bool:
+    """A server (perhaps a dying one) still holds the InnoDB lock on this data directory."""
+    ibdata = datadir / "ibdata1"
+    if not ibdata.exists():
+        return False
+    with open(ibdata, "rb+") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.lockf(handle, fcntl.LOCK_UN)
+    return False
 
 
 class LocalServer:
@@ -72,6 +132,8 @@ class LocalServer:
     which move the clock with SET timestamp, start them on purpose).
     """
 
+    run_as = "root"  # the account mariadbd switches to when started by root (its first --user wins)
+
     def __init__(self, base: Path, *, fast: bool = False, event_scheduler: bool = True):
         self.base = Path(base).resolve()
         self.fast = fast
@@ -80,6 +142,8 @@ class LocalServer:
         self.socket = self.base / "mysqld.sock"
         self.log = self.base / "server.log"
         self.state_file = self.base / "server.json"
+        self.password_file = self.base / PASSWORD_FILE
+        self.files_dir = self.base / "files"  # --secure-file-priv: the only place for file I/O
 
     # -- state -------------------------------------------------------------------------
     def state(self) -> ServerState | None:
@@ -87,13 +151,23 @@ class LocalServer:
         if not self.state_file.exists():
             return None
         state = ServerState(**json.loads(self.state_file.read_text()))
-        return state if _pid_alive(state.pid) else None
+        return state if _serves_datadir(state.pid, self.datadir) else None
+
+    def root_password(self) -> str:
+        """Root's password, from the 0600 file beside the data (empty before the first start)."""
+        try:
+            return self.password_file.read_text().strip()
+        except FileNotFoundError:
+            return ""
 
     def url(self, database: str = DEFAULT_DATABASE) -> DatabaseUrl:
         state = self.state()
         if state is None:
             raise ServerError(f"the local server in {self.base} is not running; run `travel server start`")
-        return DatabaseUrl(host="127.0.0.1", port=state.port, user="root", database=database)
+        return self._root_url(state.port, database)
+
+    def _root_url(self, port: int, database: str = "") -> DatabaseUrl:
+        return DatabaseUrl(host="127.0.0.1", port=port, user="root", password=self.root_password(), database=database)
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self, database: str = DEFAULT_DATABASE, timeout: float = 60.0) -> tuple[ServerState, bool]:
@@ -107,13 +181,18 @@ class LocalServer:
                 "no mariadbd or mysqld found on PATH; install one, e.g. "
                 "`sudo apt-get install -y mariadb-server`, or pass --database-url"
             )
-        self.base.mkdir(parents=True, exist_ok=True)
+        self._make_private_dirs()
+        self._wait_until_released(timeout)
         if not (self.datadir / "mysql").exists():
             self._initialise(binary)
         port = self._choose_port()
-        proc = self._launch(binary, port)
-        state = ServerState(port, proc.pid, binary, str(self.datadir), str(self.socket))
-        self._wait_ready(proc, port, timeout)
+        init_file = self._password_init_file()
+        try:
+            proc = self._launch(binary, port, init_file)
+            state = ServerState(port, proc.pid, binary, str(self.datadir), str(self.socket))
+            self._wait_ready(proc, port, timeout)
+        finally:
+            init_file.unlink(missing_ok=True)
         self.state_file.write_text(json.dumps(asdict(state), indent=2))
         self._create_database(database)
         return state, True
@@ -159,6 +238,42 @@ class LocalServer:
         }
 
     # -- steps -------------------------------------------------------------------------
+    def _make_private_dirs(self) -> None:
+        """The base directory (socket, password, data) and the file directory for this OS user
+        only: another local user can neither reach the socket nor read the password."""
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.files_dir.mkdir(exist_ok=True)
+        for directory in (self.base, self.files_dir):
+            os.chmod(directory, 0o700)
+
+    def _wait_until_released(self, timeout: float) -> None:
+        """A server of this data directory killed a moment ago may still be exiting and hold
+        its files; starting another now would fail, or be taken for the old one."""
+        recorded = json.loads(self.state_file.read_text()).get("pid", 0) if self.state_file.exists() else 0
+        deadline = time.monotonic() + timeout
+        while _datadir_in_use(self.datadir):
+            if recorded:
+                _reap(recorded)
+            if time.monotonic() > deadline:
+                raise ServerError(
+                    f"another process still holds {self.datadir} after {timeout:.0f}s; is a server running?"
+                )
+            time.sleep(0.05)
+
+    def _password_init_file(self) -> Path:
+        """An --init-file that sets root's password from the password file (made now, random,
+        when missing). The server runs it before it accepts any connection, so root never
+        answers without the password; it also moves a server made before passwords to one."""
+        if not self.root_password():
+            _write_private(self.password_file, secrets.token_urlsafe(24) + "\n")
+        password = self.root_password()
+        hosts = ["localhost", "127.0.0.1", "::1", socket.gethostname()]
+        lines = [f"ALTER USER IF EXISTS 'root'@'{host}' IDENTIFIED BY '{password}';" for host in hosts]
+        lines += [f"DROP USER IF EXISTS ''@'{host}';" for host in ("localhost", socket.gethostname())]
+        init_file = self.base / "init-password.sql"
+        _write_private(init_file, "\n".join(lines) + "\n")
+        return init_file
+
     def _initialise(self, binary: str) -> None:
         self.datadir.mkdir(parents=True, exist_ok=True)
         if Path(binary).name == "mariadbd":
@@ -187,7 +302,7 @@ class LocalServer:
                     return port
         return free_port()
 
-    def _launch(self, binary: str, port: int) -> subprocess.Popen:
+    def _launch(self, binary: str, port: int, init_file: Path) -> subprocess.Popen:
         command = [
             binary,
             "--no-defaults",
@@ -195,11 +310,14 @@ class LocalServer:
             f"--socket={self.socket}",
             f"--port={port}",
             "--bind-address=127.0.0.1",
-            "--user=root",
+            f"--user={self.run_as}",
             f"--event-scheduler={'ON' if self.event_scheduler else 'OFF'}",
             f"--character-set-server={CHARSET}",
             f"--collation-server={COLLATION}",
             f"--pid-file={self.base / 'mysqld.pid'}",
+            f"--init-file={init_file}",
+            f"--secure-file-priv={self.files_dir}",
+            "--local-infile=0",
             "--max-connections=500",
             # Room for a million reservations and their indexes, so reports are not disk-bound
             # (the default 128M is not); set TRAVEL_SERVER_BUFFER_POOL to change it.
@@ -209,12 +327,19 @@ class LocalServer:
             command.append("--mysqlx=OFF")
         if self.fast:
             command += ["--innodb-flush-log-at-trx-commit=2", "--skip-log-bin", "--innodb-doublewrite=0"]
+        command += self.extra_options(port)
         log = open(self.log, "ab")  # noqa: SIM115 - handed to the child process
-        return subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+        # The files the server creates (socket, data, logs) readable by this OS user only.
+        env = {**os.environ, "UMASK": "0600", "UMASK_DIR": "0700"}
+        return subprocess.Popen(command, stdout=log, stderr=log, env=env, start_new_session=True, umask=0o077)
+
+    def extra_options(self, port: int) -> list[str]:
+        """Options appended last (so they win), for servers built on this one (harness/cluster.py)."""
+        return []
 
     def _wait_ready(self, proc: subprocess.Popen, port: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        url = DatabaseUrl(host="127.0.0.1", port=port, user="root")
+        url = self._root_url(port)
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 tail = self.log.read_text(errors="replace")[-2000:]
@@ -236,6 +361,14 @@ class LocalServer:
 
 
 OWNER_FILE = "owner.pid"
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only this OS user can read (created 0600, never world-readable midway)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        os.fchmod(fd, 0o600)
+        handle.write(text)
 
 
 def throwaway_server(prefix: str, **options) -> LocalServer:
