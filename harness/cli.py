@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 import mysql.connector
 
+from . import report_cli
 from .accounts import create_accounts
 from .db import DatabaseUrl, connect
 from .demo import seed_demo
@@ -22,9 +23,6 @@ from .errors import TravelError
 from .migrate import InfoRow, Migrator
 from .output import output_options, render
 from .project import Project, find_root
-from .reports import Report, ReportError
-from .reports import load_all as load_reports
-from .reports import run as run_report
 from .seed import seed_reference
 from .server import LocalServer
 from .synthetic import generate as generate_synthetic
@@ -417,73 +415,80 @@ def seed_synthetic_command(
 
 
 # -- reports ----------------------------------------------------------------------------------
-def _load_reports(obj: Context) -> dict[str, Report]:
-    try:
-        return load_reports(obj.project().root)
-    except ReportError as err:
-        raise click.ClickException(str(err)) from err
-
-
 @cli.command("reports")
 @output_options
+@click.option("--verbose", "-v", is_flag=True, help="Each report's parameters (type, default, meaning) and columns.")
 @click.pass_obj
-def reports_list(obj: Context, fmt: str) -> None:
+def reports_list(obj: Context, fmt: str, verbose: bool) -> None:
     """List the saved reports with their titles and parameters (name type=default).
 
-    Example: travel reports
+    A report file that does not load is named on stderr (exit 1); the others are listed.
+    Example: travel reports --verbose | less
     """
-    rows = [
-        (r.name, r.title, ", ".join(f"{p.name} {p.type_label}={p.default}" for p in r.params))
-        for r in _load_reports(obj).values()
-    ]
-    click.echo(render(["report", "title", "parameters"], rows, fmt))
+    catalog = report_cli.load_catalog(obj.project().root)
+    click.echo(report_cli.listing(catalog, fmt, verbose))
+    for file, problem in catalog.broken.items():
+        click.echo(f"error: queries/{file} does not load: {problem}", err=True)
+    if catalog.broken:
+        sys.exit(1)
 
 
-@cli.command("report")
-@click.argument("name")
-@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A report parameter; repeatable.")
-@output_options
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of stdout.")
+@cli.command("report", context_settings={"help_option_names": []})
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+              help="A report parameter; repeatable. Dates take today, -30d, this-month, last-month, 2026-03, ...")  # fmt: skip
+@output_options(formats=report_cli.REPORT_FORMATS)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.option(
+    "--chart", "chart_file", type=click.Path(dir_okay=False), help="Also draw the report's chart: FILE.svg or FILE.png."
+)
 @click.option(
     "--analyst-url",
     envvar="TRAVEL_ANALYST_DATABASE_URL",
-    help="Run as the read-only analyst account (mysql://travel_analyst:...@host:port/db). Default: --database-url.",
+    help="Run as this account (mysql://travel_analyst:...@host:port/db). Default: travel_analyst on the "
+    "--database-url server when TRAVEL_ANALYST_PASSWORD or .travel/analyst.password is set, else --database-url.",
+)
+@click.option(
+    "--help", "-h", "show_help", is_flag=True, help="Show this message; with NAME, the report's parameters and columns."
 )
 @click.pass_obj
 @reports_errors
-def report_run(
-    obj: Context, name: str, params: tuple[str, ...], fmt: str, output: str | None, analyst_url: str | None
-) -> None:
-    """Run the saved report NAME (see `travel reports`) and print its rows.
+def report_run(obj: Context, name: str | None, params: tuple[str, ...], fmt: str, output: str | None,
+               chart_file: str | None, analyst_url: str | None, show_help: bool) -> None:  # fmt: skip
+    """Run the saved report NAME (see `travel reports`) read-only, and print or write its rows.
 
-    Dates are UTC; money is printed as exact decimals. Example:
-    travel report revenue -p date_from=2026-01-01 -p granularity=week --format csv -o revenue.csv
+    `travel report NAME --help` lists its parameters and columns. Dates are UTC; money is
+    exact. Example: travel report revenue -p date_from=-30d -p date_to=today --format csv -o revenue.csv
     """
-    reports = _load_reports(obj)
-    if name not in reports:
-        raise click.UsageError(f"no report named {name!r}; `travel reports` lists them: {', '.join(reports)}")
-    report = reports[name]
-    given = {}
-    for item in params:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise click.UsageError(f"--param {item!r}: write KEY=VALUE")
-        given[key.strip()] = value.strip()
+    ctx = click.get_current_context()
+    if show_help or not name:
+        if name:
+            click.echo(report_cli.report_help(report_cli.find(obj.project().root, name)))
+            return
+        click.echo(ctx.get_help())
+        ctx.exit(0 if show_help else 2)
     try:
-        values = report.values(given)
-    except ReportError as err:
+        report = report_cli.find(obj.project().root, name)
+        values = report.values(report_cli.parse_params(params))
+        report_cli.check_targets(report, fmt, output, chart_file)
+    except report_cli.ParameterError as err:
         raise click.UsageError(str(err)) from err
-    conn = connect(DatabaseUrl.parse(analyst_url) if analyst_url else obj.url())
-    try:
-        columns, rows = run_report(conn, report, values)
-    finally:
-        conn.close()
-    text = render(columns, rows, fmt)
+    if analyst_url:
+        url, note = DatabaseUrl.parse(analyst_url), None
+    else:
+        url, note = report_cli.analyst_url(obj.url(), obj.project().root)
+    if note:
+        click.echo(note, err=True)
+    columns, rows = report_cli.execute(lambda: connect(url), report, values)
+    if chart_file:
+        report_cli.write_chart(report, columns, rows, values, chart_file)
+        click.echo(f"wrote the chart to {chart_file}", err=True)
+    content = report_cli.rendered(report, columns, rows, values, fmt)
     if output:
-        Path(output).write_text(text + "\n", encoding="utf-8")
+        report_cli.write_file(output, content if isinstance(content, bytes) else content + "\n")
         click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
     else:
-        click.echo(text)
+        report_cli.write_stdout(content)
 
 
 # -- API --------------------------------------------------------------------------------------

@@ -1,8 +1,14 @@
 -- name: active_users
 -- title: Active users (logged in or booked) per period, with average daily actives
--- param: date_from   DATE 2026-01-01 first day included (UTC)
--- param: date_to     DATE 2026-12-31 last day included (UTC)
+-- param: date_from   DATE -12m  first day included (UTC)
+-- param: date_to     DATE today last day included (UTC)
 -- param: granularity CHOICE(day|week|month) month length of a period (weeks start on Monday)
+-- column: period           DATE    first day of the period (a Monday for weeks)
+-- column: active_users     INT     distinct users who logged in successfully or created a reservation in the period
+-- column: avg_daily_active DECIMAL daily active users averaged over the period's days inside the range
+-- column: stickiness_pct   DECIMAL avg_daily_active as a percentage of active_users (DAU/MAU for months)
+-- chart: line x=period y=active_users
+-- example: date_from=2026-01-01 date_to=2026-06-30
 --
 -- active_users: distinct users who logged in successfully or created a reservation in the
 -- period. avg_daily_active: daily actives averaged over the period's days within the range;

@@ -1,8 +1,14 @@
 -- name: booking_lead_time
 -- title: How far ahead customers book: paid reservations by days before departure
--- param: date_from DATE 2026-01-01 first booking day included (UTC)
--- param: date_to   DATE 2026-12-31 last booking day included (UTC)
+-- param: date_from DATE -30d  first booking day included (UTC)
+-- param: date_to   DATE today last booking day included (UTC)
 -- param: mode      CHOICE(air|rail|bus) - only reservations whose first trip is of this mode
+-- column: lead_days      TEXT    days between booking and first departure (a bucket: 0, 1, 2-3, ... 61+)
+-- column: reservations   INT     paid reservations booked that far ahead
+-- column: share_pct      DECIMAL the bucket's share of all paid reservations in the range
+-- column: cumulative_pct DECIMAL share booked at most this far ahead
+-- chart: bar x=lead_days y=reservations
+-- example: date_from=2026-01-01 date_to=2026-06-30
 --
 -- Every bucket appears, empty ones as 0. Days are calendar days between the booking and the
 -- first departure. Only reservations that were paid count (held-and-lapsed ones are not

@@ -1,7 +1,18 @@
 -- name: cancellations
 -- title: Cancellation and refund rates and amounts by mode and booking lead time
--- param: date_from DATE 2026-01-01 first booking day included (UTC)
--- param: date_to   DATE 2026-12-31 last booking day included (UTC)
+-- param: date_from DATE -30d  first booking day included (UTC)
+-- param: date_to   DATE today last booking day included (UTC)
+-- column: mode             TEXT    air, rail or bus (of the first trip)
+-- column: lead_time        TEXT    days between booking and first departure (0-1, 2-7, 8-30, 31+)
+-- column: currency         TEXT    ISO 4217 currency of the money columns
+-- column: reservations     INT     reservations made in the range (lapsed holds left out)
+-- column: cancelled        INT     of those, cancelled by the customer or the carrier
+-- column: cancellation_pct DECIMAL cancelled as a percentage of reservations
+-- column: paid             MONEY   payments taken for them
+-- column: refunded         MONEY   refunds paid for them
+-- column: refund_pct       DECIMAL refunded as a percentage of paid
+-- chart: bar x=mode,lead_time y=cancellation_pct series=currency
+-- example: date_from=2026-01-01 date_to=2026-06-30
 --
 -- Reservations made in the range, except lapsed holds (never real bookings), grouped by the
 -- mode of their first trip and the days between booking and departure. Cancellations by the

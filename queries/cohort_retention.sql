@@ -1,7 +1,14 @@
 -- name: cohort_retention
 -- title: Signup cohorts: share of users booking in each month after signing up
--- param: date_from DATE 2026-01-01 first signup day included (UTC)
--- param: date_to   DATE 2026-12-31 last day observed (UTC)
+-- param: date_from DATE -12m  first signup day included (UTC)
+-- param: date_to   DATE today last day observed (UTC)
+-- column: cohort        DATE    signup month (its first day)
+-- column: users         INT     users who signed up that month
+-- column: month_offset  INT     months after signing up (0 = the signup month)
+-- column: bookers       INT     users of the cohort who created a reservation that month
+-- column: retention_pct DECIMAL bookers as a percentage of users
+-- chart: line x=month_offset y=retention_pct series=cohort
+-- example: date_from=2026-01-01 date_to=2026-06-30
 --
 -- One row per cohort (signup month) and month offset (0 = the signup month), up to the month
 -- of date_to and at most 11 months out; bookers are users who created a reservation in that

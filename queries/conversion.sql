@@ -1,7 +1,12 @@
 -- name: conversion
 -- title: Booking funnel: holds created, paid, kept, and where the others went
--- param: date_from DATE 2026-01-01 first booking day included (UTC)
--- param: date_to   DATE 2026-12-31 last booking day included (UTC)
+-- param: date_from DATE -30d  first booking day included (UTC)
+-- param: date_to   DATE today last booking day included (UTC)
+-- column: stage          TEXT    what became of the reservations (created, paid, kept, cancelled, expired, held)
+-- column: reservations   INT     reservations created in the range that reached this stage
+-- column: pct_of_created DECIMAL reservations as a percentage of those created
+-- chart: barh x=stage y=reservations
+-- example: date_from=2026-01-01 date_to=2026-06-30
 --
 -- Reservations created in the range, by what became of them. created = paid + cancelled
 -- before paying + expired + still held; paid = kept + cancelled after paying. One pass over

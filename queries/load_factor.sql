@@ -1,8 +1,18 @@
 -- name: load_factor
 -- title: Seats sold against capacity by carrier and route
--- param: date_from DATE 2026-01-01 first departure day included (UTC)
--- param: date_to   DATE 2026-12-31 last departure day included (UTC)
+-- param: date_from DATE -30d  first departure day included (UTC)
+-- param: date_to   DATE today last departure day included (UTC)
 -- param: mode      CHOICE(air|rail|bus) - only trips of this mode
+-- column: mode             TEXT    air, rail or bus
+-- column: carrier_code     TEXT    the carrier
+-- column: origin_code      TEXT    station the route leaves from
+-- column: destination_code TEXT    station the route arrives at
+-- column: trips            INT     trips departing in the range (cancelled ones left out)
+-- column: capacity         INT     seats offered on them, every fare class
+-- column: seats_sold       INT     seats sold (active tickets)
+-- column: load_factor_pct  DECIMAL seats_sold as a percentage of capacity
+-- chart: barh x=carrier_code,origin_code,destination_code y=load_factor_pct
+-- example: date_from=2026-01-01 date_to=2026-06-30
 --
 -- Cancelled trips are left out (they sell nothing). Reads the inventory counters of
 -- trip_fares, which integrity_violations keeps equal to the active tickets.

@@ -1,7 +1,15 @@
 -- name: payment_methods
 -- title: Payment method mix, and how many payments were kept (not refunded)
--- param: date_from DATE 2026-01-01 first payment day included (UTC)
--- param: date_to   DATE 2026-12-31 last payment day included (UTC)
+-- param: date_from DATE -30d  first payment day included (UTC)
+-- param: date_to   DATE today last payment day included (UTC)
+-- column: method    TEXT    card, wallet or bank_transfer
+-- column: currency  TEXT    ISO 4217 currency of amount
+-- column: payments  INT     payments taken in the range
+-- column: amount    MONEY   their total
+-- column: share_pct DECIMAL the method's share of all payments in the range, by count
+-- column: kept_pct  DECIMAL share of its payments whose reservation is still confirmed
+-- chart: bar x=method y=payments series=currency
+-- example: date_from=2026-01-01 date_to=2026-06-30
 --
 -- share_pct: the method's share of all payments taken in the range (by count); kept_pct: the
 -- share of its payments whose reservation is still confirmed (not cancelled since: a paid

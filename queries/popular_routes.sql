@@ -1,9 +1,16 @@
 -- name: popular_routes
 -- title: Routes ranked by passengers travelling (active tickets)
--- param: date_from DATE 2026-01-01 first departure day included (UTC)
--- param: date_to   DATE 2026-12-31 last departure day included (UTC)
+-- param: date_from DATE -30d  first departure day included (UTC)
+-- param: date_to   DATE today last departure day included (UTC)
 -- param: mode      CHOICE(air|rail|bus) - only trips of this mode
 -- param: limit     INT 10 how many routes
+-- column: origin_code      TEXT station the route leaves from
+-- column: destination_code TEXT station the route arrives at
+-- column: mode             TEXT air, rail or bus
+-- column: passengers       INT  active tickets on trips departing in the range
+-- column: reservations     INT  confirmed reservations holding those tickets
+-- chart: barh x=origin_code,destination_code y=passengers
+-- example: date_from=2026-01-01 date_to=2026-06-30
 WITH active_tickets AS (
     SELECT
         t.origin_station_id,

@@ -1,9 +1,16 @@
 -- name: revenue
 -- title: Gross takings, refunds and net revenue by period and currency
--- param: date_from   DATE 2026-01-01 first day included (UTC)
--- param: date_to     DATE 2026-12-31 last day included (UTC)
+-- param: date_from   DATE -12m  first day included (UTC)
+-- param: date_to     DATE today last day included (UTC)
 -- param: granularity CHOICE(day|week|month) month length of a period (weeks start on Monday)
 -- param: mode        CHOICE(air|rail|bus) - only reservations whose first trip is of this mode
+-- column: period   DATE  first day of the period (a Monday for weeks)
+-- column: currency TEXT  ISO 4217 currency of the money columns
+-- column: gross    MONEY payments taken in the period
+-- column: refunds  MONEY refunds paid in the period
+-- column: net      MONEY gross - refunds
+-- chart: line x=period y=net series=currency
+-- example: date_from=2026-01-01 date_to=2026-06-30
 --
 -- Payments count in the period they were taken, refunds in the period they were paid, so a
 -- period can have refunds without takings. Currencies are never added together.

@@ -1,7 +1,16 @@
 -- name: revenue_by_route
 -- title: Net revenue by route and mode, per currency
--- param: date_from DATE 2026-01-01 first day included (UTC)
--- param: date_to   DATE 2026-12-31 last day included (UTC)
+-- param: date_from DATE -30d  first day included (UTC)
+-- param: date_to   DATE today last day included (UTC)
+-- column: origin_code      TEXT  station the route leaves from
+-- column: destination_code TEXT  station the route arrives at
+-- column: mode             TEXT  air, rail or bus
+-- column: currency         TEXT  ISO 4217 currency of the money columns
+-- column: gross            MONEY the route's share of payments taken in the range
+-- column: refunds          MONEY the route's share of refunds paid in the range
+-- column: net              MONEY gross - refunds
+-- chart: barh x=origin_code,destination_code y=net series=currency
+-- example: date_from=2026-01-01 date_to=2026-06-30
 --
 -- Payments and refunds dated in the range, each shared among the reservation's trips in
 -- proportion to their seat prices (rounded to the cent per trip).

@@ -1,8 +1,19 @@
 -- name: top_customers
 -- title: Customers ranked by net spend (payments less refunds) per currency
--- param: date_from DATE 2026-01-01 first booking day included (UTC)
--- param: date_to   DATE 2026-12-31 last booking day included (UTC)
+-- param: date_from DATE -30d  first booking day included (UTC)
+-- param: date_to   DATE today last booking day included (UTC)
 -- param: limit     INT 10 how many rows
+-- column: user_id      INT   the customer's id
+-- column: email        TEXT  the customer's email
+-- column: full_name    TEXT  the customer's name
+-- column: currency     TEXT  ISO 4217 currency of the money columns
+-- column: reservations INT   paid reservations made in the range
+-- column: passengers   INT   passengers on them
+-- column: paid         MONEY payments for them
+-- column: refunded     MONEY refunds for them
+-- column: net          MONEY paid - refunded
+-- chart: barh x=email y=net series=currency
+-- example: date_from=2026-01-01 date_to=2026-06-30
 --
 -- Reservations made in the range that were paid; a customer paying in two currencies has a
 -- row for each.
