@@ -7,11 +7,13 @@ views, triggers, events) object by object.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
-from .db import COLLATION, connect
-from .migrate import ENGINE_TABLES, Migrator
+from .clock import session_clock_warning
+from .db import connect, drain
+from .migrate import ENGINE_TABLES, SESSION_SETUP, HistoryRow, Migrator
+from .project import MigrationFile
+from .scratch import disabled_event, scratch_database
 
 # Each catalogue query yields (key, description) pairs for one schema, bound as %(schema)s.
 # Auto-increment counters, row counts and timestamps are state, not schema, and are left out.
@@ -55,7 +57,7 @@ CATALOGUE = {
     "routine": """
         SELECT CONCAT(ROUTINE_TYPE, ' ', ROUTINE_NAME),
                CONCAT_WS(' | ', IFNULL(DTD_IDENTIFIER, ''), SECURITY_TYPE, SQL_DATA_ACCESS, IS_DETERMINISTIC,
-                         SQL_MODE, ROUTINE_COMMENT, SHA2(ROUTINE_DEFINITION, 256))
+                         SQL_MODE, ROUTINE_COMMENT, IFNULL(SHA2(ROUTINE_DEFINITION, 256), 'unreadable'))
         FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = %(schema)s""",
     "routine parameters": """
         SELECT CONCAT(ROUTINE_TYPE, ' ', SPECIFIC_NAME),
@@ -74,8 +76,10 @@ CATALOGUE = {
         FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = %(schema)s""",
     "event": """
         SELECT EVENT_NAME,
-               CONCAT_WS(' | ', EVENT_TYPE, IFNULL(INTERVAL_VALUE, ''), IFNULL(INTERVAL_FIELD, ''), STATUS,
-                         ON_COMPLETION, SQL_MODE, EVENT_COMMENT, SHA2(EVENT_DEFINITION, 256))
+               CONCAT_WS(' | ', EVENT_TYPE, IFNULL(INTERVAL_VALUE, ''), IFNULL(INTERVAL_FIELD, ''),
+                         ON_COMPLETION, SQL_MODE, EVENT_COMMENT, SHA2(EVENT_DEFINITION, 256),
+                         -- on a replica or another Galera node the event is the same, only not run there
+                         REPLACE(STATUS, 'SLAVESIDE_DISABLED', 'ENABLED'))
         FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %(schema)s""",
 }
 
@@ -105,15 +109,30 @@ def snapshot(conn, schema: str) -> dict[str, str]:
     return objects
 
 
+UNREADABLE = "unreadable"
+
+
 def compare(live: dict[str, str], expected: dict[str, str]) -> list[str]:
     differences = []
+    unreadable = []
     for key in sorted(expected.keys() - live.keys()):
         differences.append(f"drift: {key} is missing from the live schema")
     for key in sorted(live.keys() - expected.keys()):
         differences.append(f"drift: {key} exists in the live schema but in no migration")
     for key in sorted(live.keys() & expected.keys()):
-        if live[key] != expected[key]:
-            differences.append(f"drift: {key} differs\n    live:     {live[key]}\n    expected: {expected[key]}")
+        mine, theirs = live[key], expected[key]
+        if mine.endswith(f"| {UNREADABLE}") and key.startswith("routine "):
+            unreadable.append(key.split(" ", 2)[-1])
+            mine, theirs = mine.rsplit(" | ", 1)[0], theirs.rsplit(" | ", 1)[0]
+        if mine != theirs:
+            hint = "; `travel migrate --reapply` restores it" if key.startswith(("routine", "view")) else ""
+            differences.append(f"drift: {key} differs{hint}\n    live:     {live[key]}\n    expected: {expected[key]}")
+    if unreadable:
+        differences.append(
+            f"cannot compare the bodies of {len(unreadable)} routine(s) ({', '.join(unreadable[:3])}, ...): this "
+            "account cannot read routines it did not define. Grant it SELECT ON mysql.proc (MariaDB) or "
+            "SHOW_ROUTINE (MySQL 8), as `travel accounts` does for travel_migrator"
+        )
     return differences
 
 
@@ -122,7 +141,10 @@ def validate(migrator: Migrator, check_drift: bool = True) -> Validation:
     for row in migrator.info():
         where = f"{row.script}"
         if row.state == "changed":
-            result.problems.append(f"changed: {where} differs from the version applied (checksum)")
+            result.problems.append(
+                f"changed: {where} differs from the version applied (checksum); if only comments changed, "
+                "`travel repair` accepts it"
+            )
         elif row.state == "missing":
             result.problems.append(f"missing: {where} was applied but the file is gone")
         elif row.state == "failed":
@@ -146,39 +168,83 @@ def scheduler_warnings(migrator: Migrator) -> list[str]:
         cur = conn.cursor()
         cur.execute("SELECT @@event_scheduler")
         (state,) = cur.fetchone()
+        clock = session_clock_warning(conn)
     finally:
         conn.close()
+    warnings = [clock] if clock else []
     if str(state).upper() == "ON":
-        return []
+        return warnings
     return [
+        *warnings,
         f"event_scheduler is {state}: expiry and purge events will not run; "
-        "SET GLOBAL event_scheduler = ON (and event_scheduler=ON in the server's config)"
+        "SET GLOBAL event_scheduler = ON (and event_scheduler=ON in the server's config)",
     ]
 
 
-def drift(migrator: Migrator) -> list[str]:
-    """Differences between the live schema and the same applied files built in a scratch database."""
-    live_db = migrator.url.database
-    scratch_db = f"{live_db[:40]}_drift_{os.getpid()}"
-    conn = connect(migrator.url, autocommit=True)
+def applied_steps(migrator: Migrator, conn) -> list[tuple[MigrationFile, int]]:
+    """Each file with how many of its statements the live history says ran: all of an applied
+    file, the journalled ones of a failed or interrupted one; versions first, in order."""
+    history = migrator.history(conn)
+    steps = []
+    for f in migrator.project.versioned() + migrator.project.repeatables():
+        row: HistoryRow | None = history.get(f.script)
+        if row is None:
+            continue
+        steps.append((f, len(f.statements) if row.success else row.statements_applied))
+    return steps
+
+
+def build(url, steps: list[tuple[MigrationFile, int]]) -> dict[str, str]:
+    """Run the statements of `steps` in the (scratch) database at `url`, events disabled;
+    returns the status each event was meant to have."""
+    conn = connect(url, autocommit=True)
+    intended: dict[str, str] = {}
     try:
-        history = migrator.history(conn)
-        applied_versions = [row.version for row in history.values() if row.version and row.success]
-        target = max(applied_versions, key=lambda v: tuple(int(p) for p in v.split("."))) if applied_versions else None
         cur = conn.cursor()
-        cur.execute(f"DROP DATABASE IF EXISTS `{scratch_db}`")
-        cur.execute(f"CREATE DATABASE `{scratch_db}` CHARACTER SET utf8mb4 COLLATE {COLLATION}")
-        try:
-            scratch = Migrator(migrator.url.with_database(scratch_db), migrator.project, echo=lambda _: None)
-            if target is not None:
-                scratch.migrate(target=target)
-            elif history:
-                scratch.migrate()
-            return compare(snapshot(conn, live_db), _renamed(snapshot(conn, scratch_db), scratch_db, live_db))
-        finally:
-            cur.execute(f"DROP DATABASE IF EXISTS `{scratch_db}`")
+        for statement in SESSION_SETUP:
+            cur.execute(statement)
+        for f, count in steps:
+            for statement in f.statements[:count]:
+                sql, event, status = disabled_event(statement.sql)
+                cur.execute(sql)
+                drain(cur)
+                if event:
+                    intended[event] = status
     finally:
         conn.close()
+    return intended
+
+
+def with_intended(objects: dict[str, str], intended: dict[str, str]) -> dict[str, str]:
+    for name, status in intended.items():
+        key = f"event {name}"
+        if key in objects:
+            objects[key] = objects[key].rsplit(" | ", 1)[0] + f" | {status}"
+    return objects
+
+
+def expected_snapshot(migrator: Migrator, steps, kind: str = "v") -> dict[str, str]:
+    """The schema `steps` build, as the live database would show it."""
+    with scratch_database(migrator.url, kind) as scratch:
+        intended = build(scratch, steps)
+        conn = connect(migrator.url, autocommit=True)
+        try:
+            objects = snapshot(conn, scratch.database)
+        finally:
+            conn.close()
+    return with_intended(_renamed(objects, scratch.database, migrator.url.database), intended)
+
+
+def drift(migrator: Migrator) -> list[str]:
+    """Differences between the live schema and the applied files (exactly those, exactly as far
+    as they ran) built in a scratch database: pending or failed files cause no false drift."""
+    conn = migrator.open()
+    try:
+        steps = applied_steps(migrator, conn)
+        live = snapshot(conn, migrator.url.database)
+    finally:
+        conn.close()
+    return compare(live, expected_snapshot(migrator, steps))
 
 
 def _renamed(objects: dict[str, str], old: str, new: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ from .errors import MigrationError
 from .splitter import Statement, checksum_text, split
 
 VERSIONED_NAME = re.compile(r"^V(\d+(?:\.\d+)*)__(\w+)\.sql$")
+UNDO_NAME = re.compile(r"^U(\d+(?:\.\d+)*)__(\w+)\.sql$")  # undoes V<version> (travel revert)
 REQUIRES = re.compile(r"^\s*--\s*requires:\s*(.+)$", re.MULTILINE | re.IGNORECASE)
 REPEATABLE_DIRS = ("procedures", "views")
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -24,9 +25,12 @@ class MigrationFile:
     version: str | None  # None for repeatables
     description: str
     requires: list[str] = field(default_factory=list)
+    undo: bool = False  # a schema/U<version>__*.sql file, which undoes V<version>
 
     @property
     def kind(self) -> str:
+        if self.undo:
+            return "UNDO"
         return "SQL" if self.version else "REPEATABLE"
 
     @property
@@ -72,6 +76,8 @@ class Project:
     def versioned(self) -> list[MigrationFile]:
         files = []
         for path in sorted((self.root / "schema").glob("*.sql")):
+            if UNDO_NAME.match(path.name):
+                continue
             match = VERSIONED_NAME.match(path.name)
             if not match:
                 raise MigrationError(
@@ -84,6 +90,17 @@ class Project:
         for earlier, later in zip(files, files[1:], strict=False):
             if earlier.version_key == later.version_key:
                 raise MigrationError(f"version {later.version} is used twice: {earlier.script}, {later.script}")
+        return files
+
+    def undo_files(self) -> dict[str, MigrationFile]:
+        """The `schema/U<version>__*.sql` files, by the version they undo."""
+        files = {}
+        for path in sorted((self.root / "schema").glob("U*.sql")):
+            match = UNDO_NAME.match(path.name)
+            if match:
+                undo = self._file(path, match.group(1), match.group(2).replace("_", " "))
+                undo.undo = True
+                files[undo.version] = undo
         return files
 
     def repeatables(self) -> list[MigrationFile]:

@@ -174,7 +174,8 @@ def test_validate_catches_changed_and_missing_files(migrator, project):
     (project.root / "schema/V0003__create_c.sql").unlink()
     result = validate(migrator, check_drift=False)
     assert result.problems == [
-        "changed: schema/V0002__create_b.sql differs from the version applied (checksum)",
+        "changed: schema/V0002__create_b.sql differs from the version applied (checksum); if only comments"
+        " changed, `travel repair` accepts it",
         "missing: schema/V0003__create_c.sql was applied but the file is gone",
     ]
     with pytest.raises(MigrationError, match="immutable"):
@@ -249,7 +250,9 @@ def test_second_deployer_waits_then_fails_naming_the_holder(migrator, empty_data
     try:
         assert holding.wait(10)
         second = Migrator(empty_database, migrator.project, echo=lambda _: None)
-        with pytest.raises(MigrationError, match=r"holds the lock .*: connection \d+ \(root@[^)]+\) since 20\d\d-"):
+        with pytest.raises(
+            MigrationError, match=r"holds the lease: root@\S+ pid [^ ]+ on \S+ since 20\d\d-.*last heartbeat"
+        ):
             second.migrate(lock_timeout=1)
     finally:
         release.set()
@@ -272,10 +275,14 @@ def test_two_concurrent_migrate_processes(empty_database, tmp_path):
     first = travel("migrate")
     conn = connect(empty_database, autocommit=True)
     cur = conn.cursor()
-    for _ in range(100):  # until the first holds the lock
-        cur.execute("SELECT IS_USED_LOCK(%s)", (f"travel.migrate.{empty_database.database}",))
+    for _ in range(100):  # until the first holds the lease
+        cur.execute(
+            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'schema_lease'"
+        )
         if cur.fetchone()[0]:
-            break
+            cur.execute("SELECT token IS NOT NULL FROM schema_lease")
+            if (cur.fetchone() or [0])[0]:
+                break
         threading.Event().wait(0.05)
     conn.close()
     patient = travel("migrate", "--lock-timeout", "30")
@@ -289,7 +296,7 @@ def test_two_concurrent_migrate_processes(empty_database, tmp_path):
     assert outputs["patient"][0] == 0, outputs["patient"]
     assert "up to date" in outputs["patient"][2]
     assert outputs["impatient"][0] == 1
-    assert "another migration holds the lock" in outputs["impatient"][2]
+    assert "another deployer holds the lease" in outputs["impatient"][2]
     assert rows(empty_database, "SELECT COUNT(*) FROM schema_history") == [(1,)]
 
 
