@@ -1,7 +1,10 @@
-"""Connections: URL parsing, session settings, and retries of deadlocks and lock wait timeouts."""
+"""Connections: URL parsing, session settings, and retries of deadlocks, lock wait timeouts and
+Galera certification failures."""
 
 from __future__ import annotations
 
+import logging
+import os
 import random
 import time
 from collections import Counter
@@ -9,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import mysql.connector
 
@@ -17,6 +20,7 @@ from .errors import RETRYABLE_ERRNOS, translate
 
 # Retries taken by with_retry since the process started, by errno (benchmarks report them).
 RETRIES: Counter[int] = Counter()
+log = logging.getLogger("travel.db")
 
 CHARSET = "utf8mb4"
 COLLATION = "utf8mb4_unicode_520_ci"
@@ -25,7 +29,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class DatabaseUrl:
-    """The parts of `mysql://user:password@host:port/database[?unix_socket=PATH]`."""
+    """The parts of `mysql://user:password@host:port/database[?unix_socket=PATH][&wsrep_sync_wait=N]`.
+
+    `wsrep_sync_wait` (Galera) makes every session of the URL wait, before a read, until its node
+    has applied what the cluster committed before it: a read then sees a write made through
+    another node (read-your-writes). `travel cluster` prints its node URLs with it set to 1."""
 
     host: str = "127.0.0.1"
     port: int = 3306
@@ -33,6 +41,7 @@ class DatabaseUrl:
     password: str = ""
     database: str = ""
     unix_socket: str | None = None
+    sync_wait: int | None = None
 
     @classmethod
     def parse(cls, url: str) -> DatabaseUrl:
@@ -42,7 +51,11 @@ class DatabaseUrl:
                 f"unsupported database URL scheme {parts.scheme!r} in {url!r}; "
                 "use mysql://user:password@host:port/database"
             )
-        socket = parse_qs(parts.query).get("unix_socket", [None])[0]
+        query = parse_qs(parts.query)
+        socket = query.get("unix_socket", [None])[0]
+        sync_wait = query.get("wsrep_sync_wait", [None])[0]
+        if sync_wait is not None and not (sync_wait.isdigit() and 0 <= int(sync_wait) <= 15):
+            raise ValueError(f"wsrep_sync_wait={sync_wait!r} in {url!r}: use 0-15 (1 = reads wait)")
         return cls(
             host=parts.hostname or "127.0.0.1",
             port=parts.port or 3306,
@@ -50,6 +63,7 @@ class DatabaseUrl:
             password=unquote(parts.password or ""),
             database=parts.path.lstrip("/"),
             unix_socket=socket,
+            sync_wait=int(sync_wait) if sync_wait is not None else None,
         )
 
     def with_database(self, database: str) -> DatabaseUrl:
@@ -58,11 +72,16 @@ class DatabaseUrl:
     def __str__(self) -> str:
         """The URL with the password masked, fit for messages and logs."""
         secret = ":***" if self.password else ""
-        return f"mysql://{self.user}{secret}@{self.host}:{self.port}/{self.database}"
+        return f"mysql://{self.user}{secret}@{self.host}:{self.port}/{self.database}{self._query()}"
 
     def unmasked(self) -> str:
         secret = f":{self.password}" if self.password else ""
-        return f"mysql://{self.user}{secret}@{self.host}:{self.port}/{self.database}"
+        return f"mysql://{self.user}{secret}@{self.host}:{self.port}/{self.database}{self._query()}"
+
+    def _query(self) -> str:
+        options = {"unix_socket": self.unix_socket, "wsrep_sync_wait": self.sync_wait}
+        given = {key: value for key, value in options.items() if value is not None}
+        return f"?{urlencode(given)}" if given else ""
 
 
 def connect(url: DatabaseUrl, *, database: bool = True, autocommit: bool = False, **extra: Any):
@@ -82,6 +101,8 @@ def connect(url: DatabaseUrl, *, database: bool = True, autocommit: bool = False
         args["host"], args["port"] = url.host, url.port
     if database and url.database:
         args["database"] = url.database
+    if url.sync_wait is not None and "init_command" not in args:
+        args["init_command"] = f"SET SESSION wsrep_sync_wait = {int(url.sync_wait)}"
     return mysql.connector.connect(**args)
 
 
@@ -111,27 +132,57 @@ def drain(cur) -> None:
             break
 
 
+# How long a call may keep retrying, in seconds, unless the caller says otherwise. Time, not a
+# count: on one hot row across three Galera nodes five quick attempts were too few (a node lost
+# them all), while on one server a retry nearly always succeeds at once.
+RETRY_BUDGET = float(os.environ.get("TRAVEL_RETRY_BUDGET", "20"))
+RETRY_BASE_DELAY = 0.005  # first backoff ceiling, seconds; doubles every attempt...
+RETRY_MAX_DELAY = 0.5  # ...up to this cap, so a starved session keeps trying often enough
+
+
+def retryable(err: mysql.connector.Error) -> bool:
+    """Deadlock (1213, also how Galera reports a certification failure or a brute-force abort)
+    and lock wait timeout (1205): the whole transaction was rolled back and may simply run again."""
+    return err.errno in RETRYABLE_ERRNOS
+
+
+def backoff(attempt: int, base: float = RETRY_BASE_DELAY, cap: float = RETRY_MAX_DELAY) -> float:
+    """Capped exponential backoff with full jitter: uniform in [0, min(cap, base * 2**attempt)].
+    The jitter spreads sessions that collided so they do not collide again in lockstep; the cap
+    keeps a session that lost many rounds from sleeping itself out of the race."""
+    return random.uniform(0, min(cap, base * 2**attempt))
+
+
 def with_retry(
     work: Callable[[], T],
     *,
-    attempts: int = 5,
-    base_delay: float = 0.01,
+    budget: float | None = None,
+    base_delay: float = RETRY_BASE_DELAY,
+    max_delay: float = RETRY_MAX_DELAY,
+    attempts: int | None = None,
     on_retry: Callable[[int, Exception], None] | None = None,
 ) -> T:
-    """Run `work` (one whole transaction), retrying deadlocks and lock wait timeouts.
+    """Run `work` (one whole transaction), retrying deadlocks, lock wait timeouts and Galera
+    certification failures until it succeeds or `budget` seconds (default RETRY_BUDGET) are
+    spent; `attempts` optionally caps the count as well.
 
-    Business errors and every other failure pass through at once, translated to the
-    contract's exception types. The delay doubles each attempt, with full jitter so that
-    colliding sessions do not collide again in lockstep.
+    Business errors and every other failure pass through at once, translated to the contract's
+    exception types. Every retry is counted in RETRIES (by errno) and logged (logger
+    `travel.db`, level INFO); the last failure reaches the caller when the budget runs out.
     """
-    for attempt in range(1, attempts + 1):
+    deadline = time.monotonic() + (RETRY_BUDGET if budget is None else budget)
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             return work()
         except mysql.connector.Error as err:
-            if err.errno not in RETRYABLE_ERRNOS or attempt == attempts:
+            delay = backoff(attempt, base_delay, max_delay)
+            out_of_budget = time.monotonic() + delay > deadline or (attempts is not None and attempt >= attempts)
+            if not retryable(err) or out_of_budget:
                 raise translate(err) from err
             RETRIES[err.errno] += 1
+            log.info("retry %d after error %s (%s); backing off %.3fs", attempt, err.errno, err.msg, delay)
             if on_retry:
                 on_retry(attempt, err)
-            time.sleep(random.uniform(0, base_delay * 2**attempt))
-    raise AssertionError("unreachable")
+            time.sleep(delay)

@@ -1,0 +1,78 @@
+"""`travel cluster`: three nodes on loopback, distinct identities, and a node that crashed
+rejoins by an incremental state transfer (IST) after `--wsrep-recover`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from harness.cluster import Cluster, throwaway_cluster
+from harness.db import connect
+
+pytestmark = pytest.mark.cluster
+
+
+def scalar(url, sql: str):
+    conn = connect(url, database=False, autocommit=True)
+    cur = conn.cursor()
+    cur.execute(sql)
+    (value,) = cur.fetchone()
+    conn.close()
+    return value
+
+
+def test_three_synced_nodes_with_their_own_identity(cluster: Cluster):
+    rows = cluster.status()
+    assert [row["state"] for row in rows] == ["Synced"] * 3
+    assert {row["cluster_size"] for row in rows} == {"3"}
+    urls = cluster.urls("")
+    assert len({url.port for url in urls}) == 3
+    assert [scalar(url, "SELECT @@server_id") for url in urls] == [1, 2, 3]
+    assert [scalar(url, "SELECT @@wsrep_node_name") for url in urls] == ["node1", "node2", "node3"]
+    assert {scalar(url, "SELECT @@wsrep_sst_method") for url in urls} == {"rsync"}
+    # every node keeps a binary log (with the others' writes) so it can feed a replica
+    assert {scalar(url, "SELECT @@log_bin") for url in urls} == {1}
+
+
+def test_a_killed_node_recovers_its_position_and_rejoins_by_ist(cluster: Cluster):
+    node3 = cluster.nodes[2]
+    node3.kill()
+    first = cluster.nodes[0].url("")
+    conn = connect(first, database=False, autocommit=True)
+    cur = conn.cursor()
+    cur.execute("CREATE DATABASE IF NOT EXISTS c_rejoin")
+    cur.execute("CREATE TABLE IF NOT EXISTS c_rejoin.written_while_down (id INT PRIMARY KEY)")
+    cur.execute("INSERT INTO c_rejoin.written_while_down VALUES (1), (2), (3)")
+    conn.close()
+    log_before = node3.log.read_text(errors="replace")
+
+    assert cluster.start(database="") == [False, False, True]
+
+    log = node3.log.read_text(errors="replace")[len(log_before) :]
+    # IST: the joiner asks only for the transactions after its recovered position (a full SST
+    # would ask from 0 and copy the datadir)
+    (first_wanted,) = re.findall(r"Prepared IST receiver for (\d+)-\d+", log)
+    assert int(first_wanted) > 0 and "IST received" in log
+    assert "Recovered position" in node3.recover_log().read_text(errors="replace")
+    assert scalar(node3.url(""), "SELECT COUNT(*) FROM c_rejoin.written_while_down") == 3
+    assert {row["cluster_size"] for row in cluster.status()} == {"3"}
+    conn = connect(first, database=False, autocommit=True)
+    conn.cursor().execute("DROP DATABASE c_rejoin")
+    conn.close()
+
+
+def test_a_stopped_cluster_restarts_from_the_node_safe_to_bootstrap():
+    """Stopped in order, node1 leaves last and is the one Galera marks safe to bootstrap."""
+    small = throwaway_cluster("travel-test-cluster-two-", 2, fast=True, event_scheduler=False)
+    try:
+        assert small.start(database="") == [True, True]
+        small.stop()
+        assert small.bootstrap_candidate() == 0
+        assert small.nodes[0].grastate()["safe_to_bootstrap"] == "1"
+        assert small.start(database="") == [True, True]
+        assert [row["state"] for row in small.status()] == ["Synced", "Synced"]
+    finally:
+        small.stop()
+        shutil.rmtree(small.base, ignore_errors=True)
