@@ -477,8 +477,6 @@ def report_run(obj: Context, name: str | None, params: tuple[str, ...], fmt: str
         url, note = DatabaseUrl.parse(analyst_url), None
     else:
         url, note = report_cli.analyst_url(obj.url(), obj.project().root)
-    if note:
-        click.echo(note, err=True)
     columns, rows = report_cli.execute(lambda: connect(url), report, values)
     if chart_file:
         report_cli.write_chart(report, columns, rows, values, chart_file)
@@ -489,6 +487,8 @@ def report_run(obj: Context, name: str | None, params: tuple[str, ...], fmt: str
         click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
     else:
         report_cli.write_stdout(content)
+    if note:  # after the rows, so that a failure stays one line
+        click.echo(note, err=True)
 
 
 # -- API --------------------------------------------------------------------------------------

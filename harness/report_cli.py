@@ -7,7 +7,9 @@ ParameterError (a usage error, exit 2), each one line.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import json
 import os
 import shlex
@@ -217,6 +219,13 @@ def write_stdout(content: str | bytes) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     except BrokenPipeError:  # `| head`: the reader has what it wanted; Python's advice follows
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_stdout()
     except OSError as err:
+        _discard_stdout()  # else the interpreter's last flush fails again, with a traceback
         raise ReportError(f"cannot write the output: {err.strerror or err}") from None
+
+
+def _discard_stdout() -> None:
+    # not a real file (a test runner's buffer): nothing will flush it at exit
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

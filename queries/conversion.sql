@@ -60,9 +60,10 @@ funnel AS (
     SELECT
         s.stage_no,
         s.stage,
-        COALESCE(ELT(
+        -- ELT returns a string; the count travels as a number
+        CAST(COALESCE(ELT(
             s.stage_no, t.created, t.paid, t.kept, t.cancelled_paid, t.cancelled_unpaid, t.expired, t.held
-        ), 0) AS reservations
+        ), 0) AS UNSIGNED) AS reservations
     FROM stages AS s
     CROSS JOIN totals AS t
 )

@@ -40,7 +40,7 @@ blocks AS (
 ),
 
 calendar AS (
-    SELECT %(date_from)s - INTERVAL 7 DAY + INTERVAL (b.block_no * 1000 + o.day_offset) DAY AS day
+    SELECT CAST(%(date_from)s AS DATE) - INTERVAL 7 DAY + INTERVAL (b.block_no * 1000 + o.day_offset) DAY AS day
     FROM blocks AS b
     CROSS JOIN offsets AS o
     WHERE b.block_no * 1000 + o.day_offset <= DATEDIFF(%(date_to)s, %(date_from)s) + 7

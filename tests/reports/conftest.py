@@ -24,8 +24,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from harness import procedures as sp
+from harness.cli import cli
 from harness.db import connect
 from harness.reports import load_all, run
 from harness.seed import seed_reference
@@ -139,3 +141,15 @@ def report(story_url):
 
     yield run_report
     conn.close()
+
+
+@pytest.fixture
+def travel(story_url):
+    """`travel --database-url <the story> --project <repo> ARGS...` in-process; the analyst
+    password of the caller's environment is left out so every test runs as it says."""
+    runner = CliRunner(env={"TRAVEL_ANALYST_PASSWORD": None, "TRAVEL_ANALYST_DATABASE_URL": None})
+
+    def invoke(*args, project=REPO_ROOT, env=None):
+        return runner.invoke(cli, ["--database-url", story_url.unmasked(), "--project", str(project), *args], env=env)
+
+    return invoke

@@ -7,24 +7,12 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from harness.cli import cli
 from harness.reports import ReportError, load_all, parse
 
 from .conftest import REPO_ROOT
 
 MARCH = ["-p", "date_from=2026-03-01", "-p", "date_to=2026-03-31"]
-
-
-@pytest.fixture
-def travel(story_url):
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, ["--database-url", story_url.unmasked(), "--project", str(REPO_ROOT), *args])
-
-    return invoke
 
 
 def test_reports_lists_every_report_with_parameters(travel):
@@ -69,15 +57,25 @@ def test_output_file(travel, tmp_path):
     [
         (["report", "nope"], "no report named 'nope'"),
         (["report", "revenue", "-p", "colour=red"], "has no parameter colour"),
-        (["report", "revenue", "-p", "date_from=March"], "parameter date_from: 'march' is not a date; use one of: YYYY-MM-DD"),
+        (
+            ["report", "revenue", "-p", "date_from=March"],
+            "parameter date_from: 'march' is not a date; use one of: YYYY-MM-DD",
+        ),
         (["report", "revenue", "-p", "granularity=year"], "'year' is not one of day, week, month"),
         (["report", "top_customers", "-p", "limit=-3"], "parameter limit: '-3' is not a whole number 0..2147483647"),
-        (["report", "top_customers", "-p", "limit=18446744073709551616"], "parameter limit: '18446744073709551616' is not"),
-        (["report", "revenue", "-p", "date_from=0001-01-01", "-p", "date_to=9999-12-31"],
-         "parameter date_from: '0001-01-01' is outside the supported dates 1900-01-01..2999-12-31"),
+        (
+            ["report", "top_customers", "-p", "limit=18446744073709551616"],
+            "parameter limit: '18446744073709551616' is not",
+        ),
+        (
+            ["report", "revenue", "-p", "date_from=0001-01-01", "-p", "date_to=9999-12-31"],
+            "parameter date_from: '0001-01-01' is outside the supported dates 1900-01-01..2999-12-31",
+        ),
         (["report", "revenue", "-p", "date_from=2026-02-30"], "parameter date_from: '2026-02-30' is not a date"),
-        (["report", "revenue", "-p", "date_from=2026-03-10", "-p", "date_to=2026-03-01"],
-         "parameter date_to: 2026-03-01 is before date_from 2026-03-10"),
+        (
+            ["report", "revenue", "-p", "date_from=2026-03-10", "-p", "date_to=2026-03-01"],
+            "parameter date_to: 2026-03-01 is before date_from 2026-03-10",
+        ),
         (["report", "revenue", "-p", "date_from=next-month", "-p", "date_to=last-month"], "parameter date_to:"),
         (["report", "revenue", "--chart", "revenue.pdf"], "--chart revenue.pdf: name a .svg or .png file"),
         (["report", "revenue", "-p", "date_from"], "write KEY=VALUE"),
@@ -102,6 +100,8 @@ def test_loader_refuses_header_and_body_that_disagree(tmp_path):
     (bad / "sneaky.sql").write_text("-- name: other\n-- title: T\n-- column: a INT a\nSELECT 1 AS a\n")
     with pytest.raises(ReportError, match="different from the file name"):
         parse(bad / "sneaky.sql")
-    (bad / "sneaky.sql").write_text("-- name: sneaky\n-- title: T\n-- column: a INT a\n-- param: x DATE\nSELECT %(x)s\n")
+    (bad / "sneaky.sql").write_text(
+        "-- name: sneaky\n-- title: T\n-- column: a INT a\n-- param: x DATE\nSELECT %(x)s\n"
+    )
     with pytest.raises(ReportError, match="bad parameter line"):
         parse(bad / "sneaky.sql")

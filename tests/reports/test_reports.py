@@ -174,3 +174,42 @@ def test_top_customers_per_currency(report):
         ("u5@example.com", "EUR", "1", "1", "300.00", "300.00", "0.00"),
     ]
     assert len(report("top_customers", **MARCH, limit=2)) == 2
+
+
+def test_reservation_trends_covers_ranges_past_the_recursion_limit(report):
+    # 1,096 days: the recursive calendar used to stop silently at 1,000 rows (MariaDB's limit)
+    rows = report("reservation_trends", date_from="2026-01-01", date_to="2028-12-31")
+    assert len(rows) == 1096
+    assert (rows[0][0], rows[-1][0]) == ("2026-01-01", "2028-12-31")
+    assert rows[59] == ("2026-03-01", "2", "0.29", None)
+    assert sum(int(r[1]) for r in rows) == 8
+
+
+def test_every_column_holds_the_type_its_header_declares(story_url):
+    import datetime as dt
+    from decimal import Decimal
+
+    from harness.db import connect
+    from harness.reports import load_all, run
+
+    from .conftest import REPO_ROOT
+
+    conn = connect(story_url)
+    checks = {
+        "INT": lambda v: isinstance(v, int) or (isinstance(v, Decimal) and v == v.to_integral_value()),
+        "DECIMAL": lambda v: isinstance(v, Decimal),
+        "MONEY": lambda v: isinstance(v, Decimal) and v.as_tuple().exponent == -2,
+        "DATE": lambda v: isinstance(v, dt.date) and not isinstance(v, dt.datetime),
+        "TEXT": lambda v: isinstance(v, str),
+    }
+    try:
+        for name, chosen in load_all(REPO_ROOT).items():
+            params = {"date_from": "2026-01-01", "date_to": "2026-03-31"}
+            columns, rows = run(conn, chosen, chosen.values(params))
+            assert rows, name
+            types = chosen.column_types()
+            for row in rows:
+                for column, value in zip(columns, row, strict=True):
+                    assert value is None or checks[types[column]](value), (name, column, value)
+    finally:
+        conn.close()
