@@ -505,29 +505,28 @@ def report_run(obj: Context, name: str | None, params: tuple[str, ...], fmt: str
 )
 @click.option("--token-ttl", type=click.IntRange(60), default=3600, show_default=True, help="Token lifetime, seconds.")
 @click.option("--debug", is_flag=True, help="Allow starting without TRAVEL_JWT_SECRET (a throwaway secret).")
+@click.option("--insecure-dev", is_flag=True,
+              help="Local trials only: serve even as an account with table or global privileges (e.g. root).")  # fmt: skip
+@click.option("--redis-url", envvar="TRAVEL_REDIS_URL", default="redis://127.0.0.1:6379/0", show_default=True,
+              help="Redis holding the login throttle's counts, shared by every API process.")  # fmt: skip
 @click.pass_obj
 @reports_errors
-def serve(obj: Context, host: str, port: int, threads: int, app_url: str | None, token_ttl: int, debug: bool) -> None:
+def serve(obj: Context, host: str, port: int, threads: int, app_url: str | None, token_ttl: int, debug: bool,
+          insecure_dev: bool, redis_url: str) -> None:  # fmt: skip
     """Run the REST API (/api/v1, see docs/api.md) with the waitress WSGI server.
 
-    Tokens are signed with TRAVEL_JWT_SECRET, which is required unless --debug. Example:
-    TRAVEL_JWT_SECRET=$(openssl rand -hex 32) travel serve --port 8000
+    Refuses an account that can do more than EXECUTE routines (use travel_app) unless
+    --insecure-dev, and a TRAVEL_JWT_SECRET under 32 bytes (required unless --debug). Example:
+    TRAVEL_JWT_SECRET=$(openssl rand -hex 32) travel serve --app-url mysql://travel_app:PW@127.0.0.1:3306/travel
     """
-    import logging
-
-    import waitress
-
-    from .api import create_app
+    from .api.serve import run
 
     url = DatabaseUrl.parse(app_url) if app_url else obj.url()
-    app = create_app(
-        url, jwt_secret=os.environ.get("TRAVEL_JWT_SECRET"), debug=debug, token_ttl=token_ttl, pool_size=threads,
-        project_root=obj.project().root,
+    run(
+        url, host=host, port=port, threads=threads, token_ttl=token_ttl, debug=debug, insecure_dev=insecure_dev,
+        redis_url=redis_url, jwt_secret=os.environ.get("TRAVEL_JWT_SECRET"), project_root=obj.project().root,
+        echo=lambda line: click.echo(line, err=True),
     )  # fmt: skip
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("mysql.connector").setLevel(logging.WARNING)  # one INFO line per new connection
-    click.echo(f"serving the API on http://{host}:{port}/api/v1 (database {url})", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="travel-db")
 
 
 def main() -> None:

@@ -19,9 +19,11 @@ from ..errors import TravelError
 from ..project import find_root
 from . import auth, booking, health
 from .pool import ConnectionPool
-from .web import register_error_handlers
+from .throttle import DEFAULT_REDIS_URL, LoginThrottle
+from .web import register_access_log, register_error_handlers
 
 DEFAULT_TTL_SECONDS = 3600
+MIN_SECRET_BYTES = 32  # HS256 signs with a 256-bit key; a shorter secret can be brute-forced
 
 
 def create_app(
@@ -33,14 +35,23 @@ def create_app(
     pool_size: int = 8,
     password_hasher: PasswordHasher | None = None,
     project_root: Path | None = None,
+    throttle: LoginThrottle | None = None,
+    status_ttl: float = 5.0,
 ) -> Flask:
-    """`jwt_secret` is required unless `debug` (which then makes up a throwaway one)."""
+    """`jwt_secret` (at least 32 bytes) is required unless `debug` (which then makes up a
+    throwaway one). `throttle` counts failed logins (default: Redis on 127.0.0.1, keys named
+    after the database); `status_ttl` is how long an account's active/disabled status is cached."""
     if not jwt_secret:
         if not debug:
             raise TravelError(
                 "set TRAVEL_JWT_SECRET (a long random string) to sign tokens; refusing to start without it"
             )
         jwt_secret = secrets.token_urlsafe(32)
+    if len(jwt_secret.encode()) < MIN_SECRET_BYTES:
+        raise TravelError(
+            f"TRAVEL_JWT_SECRET has {len(jwt_secret.encode())} bytes; it must have at least {MIN_SECRET_BYTES} "
+            "(make one with: openssl rand -hex 32)"
+        )
     app = Flask("travel")
     app.config.update(
         JWT_SECRET=jwt_secret,
@@ -55,7 +66,11 @@ def create_app(
     app.extensions["travel_hasher"] = hasher
     app.extensions["travel_dummy_hash"] = hasher.hash(secrets.token_urlsafe(16))
     app.extensions["travel_pool"] = ConnectionPool(database_url, pool_size)
+    namespace = f"travel:{database_url.host}:{database_url.port}/{database_url.database}"
+    app.extensions["travel_throttle"] = throttle or LoginThrottle(DEFAULT_REDIS_URL, namespace=namespace)
+    app.extensions["travel_accounts"] = auth.AccountStatus(status_ttl)
     for blueprint in (auth.blueprint, booking.trips, booking.reservations, booking.payments, health.blueprint):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    register_access_log(app)
     return app

@@ -4,7 +4,7 @@ result), with the JSON mapped in and out. Every rule is the procedures'."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from flask import Blueprint, g, jsonify, request
 
@@ -47,15 +47,24 @@ def _query_text(name: str) -> str:
     return raw
 
 
+MAX_AMOUNT = Decimal("9999999999.99")  # DECIMAL(12,2)
+
+
 def _money(text: str) -> Decimal:
-    """JSON carries money as a string ("120.00"); anything that is not a finite number is a 400."""
+    """JSON carries money as a string ("120.00"). Anything that is not a finite number, has more
+    than two decimals (the procedure's DECIMAL(12,2) would round "120.001" to 120.00 in silence)
+    or does not fit DECIMAL(12,2) is a 400."""
     try:
-        value = Decimal(text)
+        value = Decimal(text.strip())
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite():
-        raise ApiError(400, f'amount {text!r} is not a decimal number like "120.00"', "INVALID_ARGUMENT")
-    return value
+        raise ApiError(400, f'amount {text[:40]!r} is not a decimal number like "120.00"', "INVALID_ARGUMENT")
+    if abs(value) > MAX_AMOUNT:
+        raise ApiError(400, "amount is out of range (at most 9999999999.99)", "INVALID_ARGUMENT")
+    if value != value.quantize(Decimal("0.01"), rounding=ROUND_DOWN):
+        raise ApiError(400, f"amount {text[:40]!r} has more than two decimals", "INVALID_ARGUMENT")
+    return value.quantize(Decimal("0.01"))
 
 
 @trips.get("")

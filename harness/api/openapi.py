@@ -22,6 +22,8 @@ ERROR_CODES = {
     "409": "SOLD_OUT, INVALID_STATE, DUPLICATE or TOO_LATE",
     "415": "The body is not JSON",
     "422": "AMOUNT_MISMATCH",
+    "429": "Too many failed logins for this account or address; the Retry-After header says when to retry",
+    "503": "The database (or the login throttle's store) is unavailable",
 }
 
 
@@ -41,7 +43,13 @@ SCHEMAS: dict[str, Any] = {
     "Register": obj(
         {
             "email": {"type": "string", "example": "ada@example.com"},
-            "password": {"type": "string", "minLength": 8, "example": "correct horse"},
+            "password": {
+                "type": "string",
+                "minLength": 12,
+                "maxLength": 256,
+                "example": "correct horse battery",
+                "description": "12-256 characters; not a common, repetitive or sequential one, nor your email or name",
+            },
             "full_name": {"type": "string", "example": "Ada Lovelace"},
             "phone": {"type": "string", "nullable": True, "example": "+44 20 7946 0000"},
         },
@@ -202,7 +210,7 @@ def spec() -> dict[str, Any]:
             "post": operation(
                 "Exchange email and password for a Bearer token",
                 ("200", ref("Token")),
-                ("400", "401", "415"),
+                ("400", "401", "415", "429", "503"),
                 body="Login",
                 secured=False,
             )  # fmt: skip

@@ -7,12 +7,14 @@ clock are in the future and unexpired for the length of a test run.
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
 
 from harness.api import create_app
+from harness.api.throttle import LoginThrottle
 
 from ..procedures.conftest import REPO_ROOT, Shop, booking_url, open_at  # noqa: F401 - booking_url is a fixture
 
@@ -22,9 +24,19 @@ CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 _serial = itertools.count(1)
 
 
+def own_throttle(**limits) -> LoginThrottle:
+    """A throttle on the machine's Redis with keys of its own, so that one test's failed logins
+    (all from 127.0.0.1) never block another's."""
+    from harness.api.throttle import Limits
+
+    return LoginThrottle(limits=Limits(**limits), namespace=f"travel-test-{uuid.uuid4().hex}")
+
+
 @pytest.fixture(scope="module")
 def app(booking_url):  # noqa: F811
-    app = create_app(booking_url, jwt_secret=SECRET, password_hasher=CHEAP_HASHER, project_root=REPO_ROOT)
+    app = create_app(
+        booking_url, jwt_secret=SECRET, password_hasher=CHEAP_HASHER, project_root=REPO_ROOT, throttle=own_throttle()
+    )
     yield app
     app.extensions["travel_pool"].close()
 
