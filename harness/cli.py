@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sys
 from dataclasses import astuple, fields
@@ -14,15 +15,23 @@ import mysql.connector
 
 from . import report_cli
 from .accounts import create_accounts
+from .baseline import baseline as run_baseline
 from .db import DatabaseUrl, connect
 from .demo import seed_demo
 from .docs import write as write_docs
 from .drift import scheduler_warnings
 from .drift import validate as run_validate
 from .errors import TravelError
+from .lint import lint as run_lint
+from .lint import render_text as render_lint
 from .migrate import InfoRow, Migrator
 from .output import output_options, render
+from .plan import as_json as plan_json
+from .plan import as_markdown as plan_markdown
+from .plan import build_plan
 from .project import Project, find_root
+from .revert import revert as run_revert
+from .revert import verify as verify_reverts
 from .seed import seed_reference
 from .server import LocalServer
 from .synthetic import generate as generate_synthetic
@@ -144,28 +153,153 @@ LOCK_TIMEOUT = click.option(
     type=click.FloatRange(min=0),
     default=60,
     show_default=True,
-    help="Seconds to wait for another deployer's lock before giving up.",
+    help="Seconds to wait for another deployer's lease before giving up.",
 )
+
+
+def engine_options(command):
+    """Options of every command that runs migration statements (migrate, revert)."""
+    for option in reversed(
+        [
+            LOCK_TIMEOUT,
+            click.option(
+                "--lock-wait",
+                type=click.FloatRange(min=1),
+                default=3,
+                show_default=True,
+                help="Seconds a statement waits for a table's metadata lock per try; bookings queue behind it at most this long.",
+            ),
+            click.option(
+                "--lock-retries",
+                type=click.IntRange(min=0),
+                default=5,
+                show_default=True,
+                help="Tries after a lock wait ran out (the blocking sessions are named each time).",
+            ),
+            click.option(
+                "--lease-timeout",
+                type=click.IntRange(min=1),
+                default=30,
+                show_default=True,
+                help="Seconds without a heartbeat after which another deployer may take the lease over.",
+            ),
+            click.option(
+                "--allow-risky", is_flag=True, help="Apply statements lint calls risky (copying, destructive)."
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _engine(obj: Context, lock_wait: float, lock_retries: int, lease_timeout: int) -> Migrator:
+    migrator = obj.migrator()
+    migrator.lock_wait, migrator.lock_retries, migrator.lease_timeout = lock_wait, lock_retries, lease_timeout
+    return migrator
 
 
 @cli.command()
 @click.option("--target", metavar="VERSION", help="Apply versions up to and including this one (e.g. 0003).")
 @click.option("--dry-run", is_flag=True, help="Print the exact SQL that would run; change nothing.")
+@click.option("--reapply", is_flag=True, help="Run every repeatable (procedures/, views/) again, e.g. after drift.")
+@click.option("--out-of-order", is_flag=True, help="Apply a version below the newest applied one.")
+@engine_options
+@click.pass_obj
+@reports_errors
+def migrate(obj: Context, target: str | None, dry_run: bool, reapply: bool, out_of_order: bool, **engine) -> None:
+    """Apply pending schema/ versions in order, then changed procedures/ and views/.
+
+    Lints first and refuses risky statements (see `travel lint`) unless --allow-risky. Safe to
+    re-run; a failed or interrupted file resumes where it stopped.
+    Example: travel migrate --dry-run | less
+    """
+    allow_risky, lock_timeout = engine.pop("allow_risky"), engine.pop("lock_timeout")
+    migrator = _engine(obj, **engine)
+    if dry_run:
+        migrator.echo = click.echo
+    count = migrator.migrate(
+        target=target,
+        dry_run=dry_run,
+        lock_timeout=lock_timeout,
+        reapply=reapply,
+        out_of_order=out_of_order,
+        allow_risky=allow_risky,
+    )
+    if not dry_run and count:
+        click.echo(f"{migrator.url.database}: applied {count} migration(s)", err=True)
+
+
+@cli.command()
+@click.option("--target", metavar="VERSION", required=True, help="Undo every applied version above this one (0: all).")
+@engine_options
+@click.pass_obj
+@reports_errors
+def revert(obj: Context, target: str, **engine) -> None:
+    """Run the undo files (schema/U<version>__*.sql) of the versions above --target, newest first.
+
+    Same lease, journal, lock bound and lint as migrate. Prove the undo files first with
+    `travel validate --revert`. Example: travel revert --target 0012
+    """
+    allow_risky, lock_timeout = engine.pop("allow_risky"), engine.pop("lock_timeout")
+    migrator = _engine(obj, **engine)
+    done = run_revert(migrator, target, lock_timeout=lock_timeout, allow_risky=allow_risky)
+    if done:
+        click.echo(f"{migrator.url.database}: reverted {len(done)} version(s): {', '.join(done)}", err=True)
+
+
+@cli.command()
+@click.option("--target", metavar="VERSION", help="Lint up to this version.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+@reports_errors
+def lint(obj: Context, target: str | None, fmt: str) -> None:
+    """How each pending statement would run on this server (instant, in-place, copying, tried on
+    an empty scratch copy of the table), table sizes, destructive changes and the safe
+    alternative; plus SQL outside the MySQL/MariaDB common subset in every file.
+
+    Exit codes: 0 clean, 3 risky statements pending (migrate refuses them), 4 portability
+    findings only, 1 lint could not run, 2 usage error. Example: travel lint --format json
+    """
+    migrator = obj.migrator()
+    report = run_lint(migrator, target)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_json(), indent=2, default=str))
+    else:
+        click.echo(render_lint(report, migrator.url.database))
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.option("--target", metavar="VERSION", help="Plan up to this version.")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.pass_obj
+@reports_errors
+def plan(obj: Context, target: str | None, fmt: str) -> None:
+    """What the next `travel migrate` would do: files, lint verdicts and pending SQL, as Markdown
+    for a pull-request comment or JSON for a CI gate (exit codes as `travel lint`).
+
+    Example: travel plan --format json > plan.json
+    """
+    result = build_plan(obj.migrator(), target)
+    click.echo(plan_json(result) if fmt == "json" else plan_markdown(result))
+    sys.exit(result["exit_code"])
+
+
+@cli.command()
+@click.option(
+    "--version", "version", metavar="VERSION", required=True, help="The last version the database already has."
+)
 @LOCK_TIMEOUT
 @click.pass_obj
 @reports_errors
-def migrate(obj: Context, target: str | None, dry_run: bool, lock_timeout: float) -> None:
-    """Apply pending schema/ versions in order, then changed procedures/ and views/.
+def baseline(obj: Context, version: str, lock_timeout: float) -> None:
+    """Adopt an existing database: prove its schema matches the files up to --version (drift
+    check in a scratch database), record them as applied, and let migrate continue from there.
 
-    Safe to re-run; a failed file resumes at the statement that failed once it is fixed.
-    Example: travel migrate --dry-run | less
+    Example: travel baseline --version 0013 && travel migrate
     """
-    migrator = obj.migrator()
-    if dry_run:
-        migrator.echo = click.echo
-    count = migrator.migrate(target=target, dry_run=dry_run, lock_timeout=lock_timeout)
-    if not dry_run and count:
-        click.echo(f"{migrator.url.database}: applied {count} migration(s)", err=True)
+    done = run_baseline(obj.migrator(), version, lock_timeout=lock_timeout)
+    click.echo(f"baselined at {version}: {len(done)} version(s) recorded; `travel migrate` continues from there")
 
 
 @cli.command()
@@ -186,35 +320,47 @@ def info(obj: Context, fmt: str) -> None:
 
 @cli.command()
 @click.option("--no-drift", is_flag=True, help="Skip the drift check (the scratch-database comparison).")
+@click.option("--revert", "check_revert", is_flag=True, help="Also prove every undo file: migrate, revert, migrate.")
 @click.pass_obj
 @reports_errors
-def validate(obj: Context, no_drift: bool) -> None:
+def validate(obj: Context, no_drift: bool, check_revert: bool) -> None:
     """Exit 1 when applied files changed or are missing, a migration failed, or the live schema
     drifted from what the files build (checked in a scratch database on the same server).
 
-    Example: travel validate
+    With --revert, also proves on a scratch database that each schema/U*.sql undoes its version
+    exactly. Example: travel validate --revert
     """
-    result = run_validate(obj.migrator(), check_drift=not no_drift)
+    migrator = obj.migrator()
+    result = run_validate(migrator, check_drift=not no_drift)
+    if check_revert:
+        result.problems.extend(verify_reverts(migrator))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for problem in result.problems:
         click.echo(problem)
     if not result.ok:
         raise click.ClickException(f"validate found {len(result.problems)} problem(s)")
-    click.echo("valid: applied migrations match the files" + ("" if no_drift else " and the live schema"))
+    proven = f" and {len(migrator.project.undo_files())} undo file(s)" if check_revert else ""
+    click.echo("valid: applied migrations match the files" + ("" if no_drift else " and the live schema") + proven)
 
 
 @cli.command()
+@click.option(
+    "--interrupted",
+    type=click.Choice(["applied", "not-run"]),
+    help="Settle an interrupted statement migrate could not check: it took effect, or it did not.",
+)
 @LOCK_TIMEOUT
 @click.pass_obj
 @reports_errors
-def repair(obj: Context, lock_timeout: float) -> None:
-    """Forget failed migration runs so the next migrate retries them from their first statement.
+def repair(obj: Context, interrupted: str | None, lock_timeout: float) -> None:
+    """Forget failed migration runs so the next migrate retries them from their first statement,
+    and accept applied files whose edit changed no statement (comments, blank lines).
 
     Use after undoing by hand what a failed file had applied, when its applied statements
     changed. Example: travel repair && travel migrate
     """
-    lines = obj.migrator().repair(lock_timeout=lock_timeout)
+    lines = obj.migrator().repair(lock_timeout=lock_timeout, interrupted=interrupted)
     for line in lines:
         click.echo(line)
     if not lines:

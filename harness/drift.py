@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .clock import session_clock_warning
+from .cluster import node_event_warnings
 from .db import connect, drain
 from .migrate import ENGINE_TABLES, SESSION_SETUP, HistoryRow, Migrator
 from .project import MigrationFile
@@ -156,10 +157,19 @@ def validate(migrator: Migrator, check_drift: bool = True) -> Validation:
             result.problems.append(f"changed: {where} was edited since it was applied; run `travel migrate`")
         elif row.state == "pending":
             result.warnings.append(f"pending: {where} is not applied yet")
-    result.warnings.extend(scheduler_warnings(migrator))
+    result.warnings.extend(scheduler_warnings(migrator) + clock_warnings(migrator))
     if check_drift:
         result.problems.extend(drift(migrator))
     return result
+
+
+def clock_warnings(migrator: Migrator) -> list[str]:
+    conn = connect(migrator.url)
+    try:
+        warning = session_clock_warning(conn)
+    finally:
+        conn.close()
+    return [warning] if warning else []
 
 
 def scheduler_warnings(migrator: Migrator) -> list[str]:
@@ -168,16 +178,15 @@ def scheduler_warnings(migrator: Migrator) -> list[str]:
         cur = conn.cursor()
         cur.execute("SELECT @@event_scheduler")
         (state,) = cur.fetchone()
-        clock = session_clock_warning(conn)
+        node_warnings = node_event_warnings(conn)  # SLAVESIDE_DISABLED on a Galera node or replica
     finally:
         conn.close()
-    warnings = [clock] if clock else []
     if str(state).upper() == "ON":
-        return warnings
+        return node_warnings
     return [
-        *warnings,
         f"event_scheduler is {state}: expiry and purge events will not run; "
         "SET GLOBAL event_scheduler = ON (and event_scheduler=ON in the server's config)",
+        *node_warnings,
     ]
 
 

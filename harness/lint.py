@@ -276,25 +276,37 @@ def _assess(verdict: Verdict, sql: str) -> None:
 
 def _alternative(verdict: Verdict, sql: str, big: bool) -> str | None:
     text = ddl.text_of(sql)
-    if verdict.destructive:
-        return (
-            "destructive: ship it in two releases (stop reading/writing the column or table first), keep a copy "
-            f"(CREATE TABLE {verdict.table}_backup AS SELECT ...), and check the data first "
-            "(e.g. SELECT MAX(CHAR_LENGTH(col)), COUNT(*) WHERE col IS NULL); for NOT NULL add a DEFAULT, or add it "
-            "NULL, backfill in batches, then make it NOT NULL"
-        )
-    if verdict.algorithm in ("instant", "inplace") and not re.search(r"\bALGORITHM\s*=", text, re.I):
-        clause = dict(TRIES)[verdict.algorithm]
-        return f"pin it so it fails instead of copying on another server: {_with_algorithm(sql, clause)}"
+    advice = [_undestructive(change, verdict.table) for change in verdict.destructive]
     if verdict.algorithm in ("copy", "inplace-locking") and big:
         clauses = ", ".join(ddl.alter_clauses(sql)) or text
-        return (
+        advice.append(
             f'pt-online-schema-change --alter "{clauses}" D={{database}},t={verdict.table} --execute '
             "(copies in chunks while bookings continue; or split the change into online steps)"
         )
-    if verdict.algorithm in ("copy", "inplace-locking"):
-        return f"small table: state it, {_with_algorithm(sql, 'ALGORITHM=COPY')}"
-    return None
+    elif verdict.algorithm in ("copy", "inplace-locking"):
+        advice.append(f"small table: state the copy, {_with_algorithm(sql, 'ALGORITHM=COPY')}")
+    elif verdict.algorithm in ("instant", "inplace") and not re.search(r"\bALGORITHM\s*=", text, re.I):
+        clause = dict(TRIES)[verdict.algorithm]
+        advice.append(f"pin it so it fails instead of copying on another server: {_with_algorithm(sql, clause)}")
+    return " | ".join(advice) or None
+
+
+def _undestructive(change: str, table: str | None) -> str:
+    if change.startswith("drops column"):
+        column = change.rsplit(".", 1)[-1]
+        return (
+            f"two releases: stop using {table}.{column} in procedures and views first; keep a copy "
+            f"(CREATE TABLE {table}_{column}_backup AS SELECT <key>, {column} FROM {table}); then drop it"
+        )
+    if change.startswith("drops table"):
+        return f"rename it first (RENAME TABLE {table} TO {table}_retired) and drop it a release later"
+    if change.startswith("narrows"):
+        column = change.split()[1].split(".", 1)[-1]
+        return f"check nothing is cut first (SELECT MAX(CHAR_LENGTH({column})), MAX({column}) FROM {table})"
+    if change.startswith("makes"):
+        column = change.split()[1].split(".", 1)[-1]
+        return f"backfill first, in batches (UPDATE {table} SET {column} = ... WHERE {column} IS NULL LIMIT 10000)"
+    return "add it with a DEFAULT, or add it NULL, backfill in batches, then make it NOT NULL"
 
 
 # -- portability (shared/COMPAT.md) ----------------------------------------------------------
@@ -337,9 +349,9 @@ PORTABILITY = [
     ("engine", r"\bENGINE\s*=\s*(?!InnoDB\b)\w+", "every table is InnoDB (Galera needs it too)"),
     ("system-versioning", r"\bWITH\s+SYSTEM\s+VERSIONING\b", "system-versioned tables are MariaDB only"),
     ("limit-in-subquery", r"\bIN\s*\(\s*SELECT\b[^()]*\bLIMIT\b", "LIMIT inside IN (subquery) fails on MySQL"),
-    (
+    (  # column defaults only; a routine's DECLARE ... DEFAULT f() is fine on both
         "expression-default",
-        r"\bDEFAULT\s+(?!CURRENT_TIMESTAMP\b)[A-Za-z_]+\s*\(",
+        r"^(CREATE|ALTER)\s+TABLE\b.*\bDEFAULT\s+(?!CURRENT_TIMESTAMP\b)[A-Za-z_]+\s*\(",
         "expression defaults need parentheses: DEFAULT (UUID())",
     ),
 ]

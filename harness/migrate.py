@@ -136,6 +136,8 @@ class Migrator:
         self.lock_retries = lock_retries  # tries after the first, when it timed out
         self.lease_timeout = lease_timeout
         self.after_statement: Hook | None = None
+        # Rewrites each statement before it runs; scratch builds use it to create events disabled.
+        self.statement_filter: Callable[[str], str] | None = None
         self._lease: Lease | None = None
 
     # -- connections -------------------------------------------------------------------
@@ -321,9 +323,17 @@ class Migrator:
                     self._refuse_risky(todo)
                 for f, row in todo:
                     self._apply(conn, f, row)
+                self._enable_events_on_every_node()
                 return len(todo)
             finally:
                 conn.close()
+
+    def _enable_events_on_every_node(self) -> None:
+        """On Galera, events replicated from the node that ran the migration are disabled on the
+        others; enable them node by node (harness/cluster.py). Nothing happens on one server."""
+        from .cluster import enable_events_on_every_node
+
+        enable_events_on_every_node(self.url, self.echo)
 
     def _refuse_risky(self, todo) -> None:
         from .lint import lint_files  # lint builds scratch copies with this engine
@@ -537,7 +547,7 @@ class Migrator:
         for attempt in range(self.lock_retries + 1):
             cur = conn.cursor()
             try:
-                cur.execute(statement.sql)
+                cur.execute(self.statement_filter(statement.sql) if self.statement_filter else statement.sql)
                 drain(cur)
                 return
             except mysql.connector.Error as err:
