@@ -103,6 +103,15 @@ def _name(y: str, series: str, chart: Chart) -> str:
     return " ".join(part for part in (series, y if len(chart.y) > 1 or not series else "") if part)
 
 
+def _values(chart: Chart, group, y: str, index, position) -> list[float]:
+    values = [math.nan] * len(position)
+    for row in group:
+        label = _label(chart, row, index)
+        if label in position:
+            values[position[label]] = _number(row[index[y]])
+    return values
+
+
 def _lines(ax, chart: Chart, groups, index, types) -> None:
     (x_column,) = chart.x[:1]
     as_is = len(chart.x) == 1 and types.get(x_column) in ("DATE", "DATETIME", "INT", "DECIMAL")
@@ -119,16 +128,13 @@ def _lines(ax, chart: Chart, groups, index, types) -> None:
 def _bars(ax, chart: Chart, groups, index, rows) -> None:
     labels = list(dict.fromkeys(_label(chart, row, index) for row in rows))[:MAX_CATEGORIES]
     position = {label: i for i, label in enumerate(labels)}
-    sets = [(series, y, group) for series, group in groups.items() for y in chart.y]
-    width = 0.8 / len(sets)
-    for n, (series, y, group) in enumerate(sets):
-        values = [math.nan] * len(labels)
-        for row in group:
-            label = _label(chart, row, index)
-            if label in position:
-                values[position[label]] = _number(row[index[y]])
-        offsets = [i - 0.4 + width * (n + 0.5) for i in range(len(labels))]
-        draw_bars = ax.barh if chart.kind == "barh" else ax.bar
+    sets = [(series, y, _values(chart, group, y, index, position)) for series, group in groups.items() for y in chart.y]
+    # Side by side only when a label has several bars; a ranking of one currency each stays centred.
+    side_by_side = any(sum(not math.isnan(values[i]) for _, _, values in sets) > 1 for i in range(len(labels)))
+    width = 0.8 / len(sets) if side_by_side else 0.8
+    draw_bars = ax.barh if chart.kind == "barh" else ax.bar
+    for n, (series, y, values) in enumerate(sets):
+        offsets = [i - 0.4 + width * (n + 0.5) if side_by_side else i for i in range(len(labels))]
         draw_bars(offsets, values, width * 0.95, label=_name(y, series, chart) or y)
     if chart.kind == "barh":
         ax.set_yticks(range(len(labels)), labels)

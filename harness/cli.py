@@ -564,15 +564,23 @@ def seed_synthetic_command(
 @cli.command("reports")
 @output_options
 @click.option("--verbose", "-v", is_flag=True, help="Each report's parameters (type, default, meaning) and columns.")
+@click.option("--write-docs", is_flag=True, help="Write docs/reports.md from the reports' headers instead of listing.")
+@click.option("--charts", is_flag=True, help="With --write-docs: draw docs/reports/NAME.svg from the database's data.")
 @click.pass_obj
-def reports_list(obj: Context, fmt: str, verbose: bool) -> None:
+@reports_errors
+def reports_list(obj: Context, fmt: str, verbose: bool, write_docs: bool, charts: bool) -> None:
     """List the saved reports with their titles and parameters (name type=default).
 
     A report file that does not load is named on stderr (exit 1); the others are listed.
     Example: travel reports --verbose | less
     """
-    catalog = report_cli.load_catalog(obj.project().root)
-    click.echo(report_cli.listing(catalog, fmt, verbose))
+    root = obj.project().root
+    catalog = report_cli.load_catalog(root)
+    if write_docs:
+        for path in report_cli.write_docs(root, catalog, (lambda: connect(obj.url())) if charts else None):
+            click.echo(f"wrote {path}", err=True)
+    else:
+        click.echo(report_cli.listing(catalog, fmt, verbose))
     for file, problem in catalog.broken.items():
         click.echo(f"error: queries/{file} does not load: {problem}", err=True)
     if catalog.broken:

@@ -144,6 +144,8 @@ def analyst_url(base: DatabaseUrl, root: Path) -> tuple[DatabaseUrl, str | None]
     password = os.environ.get("TRAVEL_ANALYST_PASSWORD")
     stored = root / ANALYST_PASSWORD_FILE
     if not password and stored.is_file():
+        if stored.stat().st_mode & 0o077:
+            raise ReportError(f"{stored} is readable by other users; `chmod 600 {stored}` first")
         password = stored.read_text(encoding="utf-8").strip()
     if password:
         return dataclasses.replace(base, user=ANALYST, password=password), None
@@ -229,3 +231,15 @@ def _discard_stdout() -> None:
     # not a real file (a test runner's buffer): nothing will flush it at exit
     with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def write_docs(root: Path, catalog: Catalog, connect_to: Callable[[], Any] | None) -> list[Path]:
+    """docs/reports.md from the headers; with a connection factory, the charts from its data."""
+    from .report_docs import write
+
+    conn = connect_to() if connect_to else None
+    try:
+        return write(root, catalog, conn)
+    finally:
+        if conn is not None:
+            conn.close()

@@ -163,7 +163,12 @@ def test_reports_run_as_the_analyst_when_its_password_is_known(travel, whoami_pr
 
 def test_the_analyst_password_file_under_travel(travel, whoami_project, analyst):
     (whoami_project / ".travel").mkdir()
-    (whoami_project / ".travel" / "analyst.password").write_text(analyst + "\n")
+    stored = whoami_project / ".travel" / "analyst.password"
+    stored.write_text(analyst + "\n")
+    stored.chmod(0o644)
+    refused = travel("report", "whoami", project=whoami_project)
+    assert refused.exit_code == 1 and "is readable by other users; `chmod 600" in refused.output
+    stored.chmod(0o600)
     result = travel("report", "whoami", "--format", "json", project=whoami_project)
     assert json.loads(result.stdout) == [{"who": "travel_analyst@%"}]
 
