@@ -25,7 +25,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import mysql.connector
@@ -188,6 +188,12 @@ class GaleraNode(LocalServer):
         subprocess.run(command, capture_output=True, text=True, timeout=120)
         found = re.findall(r"Recovered position:\s*([0-9a-f-]{36}:-?\d+)", log.read_text(errors="replace"))
         return found[-1] if found else None
+
+    def recorded_port(self) -> int | None:
+        """The SQL port the node last ran on (also after it died)."""
+        if not self.state_file.exists():
+            return None
+        return json.loads(self.state_file.read_text()).get("port")
 
     def recover_log(self) -> Path:
         return self.base / "recover.log"
@@ -398,3 +404,87 @@ def on_cluster(conn) -> bool:
     finally:
         cur.close()
     return bool(row) and int(row[1] or 0) > 0
+
+
+# -- events on every node --------------------------------------------------------------------
+DISABLED_HERE = """
+SELECT EVENT_NAME FROM information_schema.EVENTS
+WHERE EVENT_SCHEMA = DATABASE() AND STATUS = 'SLAVESIDE_DISABLED'
+ORDER BY EVENT_NAME"""
+
+
+def cluster_node_urls(url: DatabaseUrl) -> list[DatabaseUrl]:
+    """The URL of every node of the cluster `url` points into (same account and database),
+    from the client addresses the nodes announce; [] when `url` is not a Galera node."""
+    conn = connect(url, database=False, autocommit=True)
+    try:
+        if not on_cluster(conn):
+            return []
+        cur = conn.cursor()
+        cur.execute("SHOW GLOBAL STATUS LIKE 'wsrep_incoming_addresses'")
+        row = cur.fetchone()
+    finally:
+        conn.close()
+    urls = []
+    for address in (row[1] if row else "").split(","):
+        host, _, port = address.strip().rpartition(":")
+        if host and port.isdigit():
+            urls.append(replace(url, host=host, port=int(port), unix_socket=None))
+    return urls
+
+
+def disabled_events(conn) -> list[str]:
+    cur = conn.cursor()
+    cur.execute(DISABLED_HERE)
+    names = [row[0] for row in cur.fetchall()]
+    cur.close()
+    return names
+
+
+def enable_events_on_every_node(url: DatabaseUrl, echo=print) -> dict[str, list[str]]:
+    """On a cluster, enable the housekeeping events on every node of `url`'s database.
+
+    An event replicated from another node is SLAVESIDE_DISABLED here. `ALTER EVENT ... ENABLE`
+    with `wsrep_on = OFF` enables it on this node only (not replicated, so it does not disable
+    it elsewhere in turn). The events take a lease before they work (schema V0020), so running
+    on every node means "on whichever node is alive", never twice. Returns, per node, the
+    events enabled; nothing happens on a single server."""
+    enabled: dict[str, list[str]] = {}
+    for node_url in cluster_node_urls(url):
+        conn = connect(node_url, autocommit=True)
+        try:
+            names = disabled_events(conn)
+            if names:
+                cur = conn.cursor()
+                cur.execute("SET SESSION wsrep_on = OFF")
+                try:
+                    for name in names:
+                        cur.execute(f"ALTER EVENT `{name}` ENABLE")
+                finally:
+                    cur.execute("SET SESSION wsrep_on = ON")
+                echo(f"{node_url.host}:{node_url.port}: enabled event(s) {', '.join(names)} on this node")
+            enabled[f"{node_url.host}:{node_url.port}"] = names
+        finally:
+            conn.close()
+    return enabled
+
+
+def node_event_warnings(conn) -> list[str]:
+    """What `travel validate` and `travel events status` say about events disabled on the
+    node they are connected to (node-local state, not schema drift)."""
+    try:
+        names = disabled_events(conn)
+        clustered = on_cluster(conn)
+    except mysql.connector.Error:
+        return []
+    finally:
+        conn.commit()
+    if not names:
+        return []
+    if clustered:
+        return [
+            f"event(s) {', '.join(names)} are SLAVESIDE_DISABLED on this Galera node (created on another one): "
+            "they will not run here, and housekeeping stops if that node dies. Run `travel migrate` (it "
+            "enables them on every node; a lease keeps each run to one node)"
+        ]
+    return [f"event(s) {', '.join(names)} are SLAVESIDE_DISABLED: expected on a replica (the primary runs them)"]
