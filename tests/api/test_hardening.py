@@ -239,3 +239,16 @@ def test_one_access_log_line_per_request_without_secrets(client, caplog):
     assert f"user={customer.user_id} " in lines[2] and "ms " in lines[2]
     every = "\n".join(r.getMessage() for r in caplog.records)
     assert customer.token not in every and customer.password not in every
+
+
+# -- idempotency keys ---------------------------------------------------------------------------
+def test_another_customers_key_does_not_block_a_payment(client, shop):
+    """Issue 17: keys were global, so a customer who took `pay-<id>` first blocked the owner."""
+    trip_id = shop.trip(capacity=4, price="100.00")
+    owner, other = Customer(client), Customer(client)
+    mine = book(client, owner, trip_id).json["reservation_id"]
+    theirs = book(client, other, trip_id).json["reservation_id"]
+    assert pay(client, other, theirs, key=f"pay-{mine}").status_code == 201
+    paid = pay(client, owner, mine, key=f"pay-{mine}")
+    assert paid.status_code == 201, paid.json
+    assert pay(client, owner, mine, key=f"pay-{mine}").json == paid.json  # still a replay
