@@ -32,7 +32,8 @@ def test_healthy_when_migrated_and_the_scheduler_runs(client, shop):
     finally:
         set_scheduler(shop, before)
     assert response.status_code == 200
-    assert response.json == {
+    body = response.json
+    assert {key: body[key] for key in ("status", "database", "migrations", "event_scheduler")} == {
         "status": "ok",
         "database": True,
         "migrations": {"current": True, "not_applied": []},
