@@ -30,7 +30,7 @@ from pathlib import Path
 
 import mysql.connector
 
-from .db import DatabaseUrl, connect
+from .db import DatabaseUrl, connect, on_cluster
 from .errors import ServerError
 from .server import (
     DEFAULT_DATABASE,
@@ -393,17 +393,6 @@ def throwaway_cluster(prefix: str, nodes: int = 3, **options) -> Cluster:
     base = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     (base / OWNER_FILE).write_text(str(os.getpid()))
     return Cluster(base, nodes, **options)
-
-
-def on_cluster(conn) -> bool:
-    """True when the connection's server is a Galera node (wsrep on, provider loaded)."""
-    cur = conn.cursor()
-    try:
-        cur.execute("SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'")
-        row = cur.fetchone()
-    finally:
-        cur.close()
-    return bool(row) and int(row[1] or 0) > 0
 
 
 # -- events on every node --------------------------------------------------------------------

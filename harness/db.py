@@ -106,6 +106,36 @@ def connect(url: DatabaseUrl, *, database: bool = True, autocommit: bool = False
     return mysql.connector.connect(**args)
 
 
+def on_cluster(conn) -> bool:
+    """True when the connection's server is a Galera node (wsrep on, provider loaded). One
+    status read; MySQL and a MariaDB without Galera answer no rows or 0."""
+    cur = conn.cursor()
+    try:
+        cur.execute("SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'")
+        row = cur.fetchone()
+    finally:
+        cur.close()
+    return bool(row) and int(row[1] or 0) > 0
+
+
+def read_your_writes(url: DatabaseUrl) -> DatabaseUrl:
+    """`url` with `wsrep_sync_wait = 1` when it points at a Galera node and does not say
+    otherwise: reads on it then see what any node committed before them (a reservation made
+    through node 1 is found on node 2 at once). Unchanged for one server, or if unreachable."""
+    if url.sync_wait is not None:
+        return url
+    try:
+        conn = connect(url, database=False, autocommit=True, connection_timeout=5)
+    except mysql.connector.Error:
+        return url
+    try:
+        return replace(url, sync_wait=1) if on_cluster(conn) else url
+    except mysql.connector.Error:
+        return url
+    finally:
+        conn.close()
+
+
 def is_mariadb(conn) -> bool:
     cur = conn.cursor()
     cur.execute("SELECT VERSION()")
