@@ -14,7 +14,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from flask import Flask
 
-from ..db import DatabaseUrl
+from ..db import DatabaseUrl, read_your_writes
 from ..errors import TravelError
 from ..project import find_root
 from . import auth, booking, health
@@ -65,7 +65,8 @@ def create_app(
     hasher = password_hasher or PasswordHasher()
     app.extensions["travel_hasher"] = hasher
     app.extensions["travel_dummy_hash"] = hasher.hash(secrets.token_urlsafe(16))
-    app.extensions["travel_pool"] = ConnectionPool(database_url, pool_size)
+    # on Galera, reads wait for what other nodes committed (a booking made through another node)
+    app.extensions["travel_pool"] = ConnectionPool(read_your_writes(database_url), pool_size)
     namespace = f"travel:{database_url.host}:{database_url.port}/{database_url.database}"
     app.extensions["travel_throttle"] = throttle or LoginThrottle(DEFAULT_REDIS_URL, namespace=namespace)
     app.extensions["travel_accounts"] = auth.AccountStatus(status_ttl)
