@@ -112,10 +112,11 @@ def _serves_datadir(pid: int, datadir: Path) -> bool:
 
 def _datadir_in_use(datadir: Path) -> bool:
     """A server (perhaps a dying one) still holds the InnoDB lock on this data directory."""
-    ibdata = datadir / "ibdata1"
-    if not ibdata.exists():
-        return False
-    with open(ibdata, "rb+") as handle:
+    try:
+        handle = open(datadir / "ibdata1", "rb+")  # noqa: SIM115 - closed below
+    except OSError:
+        return False  # no data yet, or not ours to open: nothing to wait for
+    with handle:
         try:
             fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -235,6 +236,7 @@ class LocalServer:
             "datadir": state.datadir,
             "socket": state.socket,
             "event_scheduler": scheduler,
+            "password_file": str(self.password_file),
         }
 
     # -- steps -------------------------------------------------------------------------

@@ -195,7 +195,7 @@ def test_binding_errors_name_the_api_field_never_the_server_text(client, custome
         ({"fare_class": "economy"}, {"full_name": "Ada", "birth_date": "0000-00-00"}),
         ({"fare_class": "economy", "trip_id": 2**63}, {"full_name": "Ada"}),
         ({"fare_class": "economy", "trip_id": 1e300}, {"full_name": "Ada"}),
-        ({"fare_class": "economy"}, {"full_name": "N" * 151}),
+        ({"fare_class": "economy"}, {"full_name": "N" * 201}),
     ],
 )
 def test_bad_values_inside_a_booking_come_back_without_server_text(client, customer, shop, segment, passenger):

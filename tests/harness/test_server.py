@@ -59,6 +59,7 @@ def test_start_status_stop_and_restart_keep_data(server):
 
 
 def test_cli_server_commands_and_default_url(tmp_path, monkeypatch):
+    (tmp_path / "schema").mkdir()  # a project: its local server lives in <root>/.travel/server
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TRAVEL_DATABASE_URL", raising=False)
     runner = CliRunner()
@@ -72,6 +73,7 @@ def test_cli_server_commands_and_default_url(tmp_path, monkeypatch):
         (status,) = json.loads(result.output)
         assert status["running"] is True and status["event_scheduler"] == "ON"
         assert status["datadir"] == str(tmp_path / ".travel/server/data")
+        assert status["password_file"] == str(tmp_path / ".travel/server/root-password")
         result = runner.invoke(cli, ["server", "start"])
         assert "already running" in result.output
     finally:
@@ -106,6 +108,7 @@ def _travel(*args: str, cwd) -> subprocess.CompletedProcess:
 def test_start_right_after_a_kill_9_starts_a_new_server(tmp_path):
     """Issue 14: for a second or two after kill -9 the dying mariadbd still answered kill(pid, 0),
     and `travel server start` said "already running", exited 0 and started nothing."""
+    (tmp_path / "schema").mkdir()
     first = _travel("server", "start", cwd=tmp_path)
     assert first.returncode == 0 and first.stdout.startswith("started:"), first.stderr
     local = LocalServer(tmp_path / ".travel" / "server")
