@@ -16,6 +16,7 @@ import mysql.connector
 from . import report_cli
 from .accounts import create_accounts
 from .baseline import baseline as run_baseline
+from .console import Heartbeat, port_problem, progress_bar, sql_client
 from .db import DatabaseUrl, connect
 from .demo import seed_demo
 from .docs import write as write_docs
@@ -29,14 +30,18 @@ from .output import output_options, render
 from .plan import as_json as plan_json
 from .plan import as_markdown as plan_markdown
 from .plan import build_plan
-from .project import Project, find_root
+from .project import Project, find_root, local_server_dir
 from .revert import revert as run_revert
 from .revert import verify as verify_reverts
 from .seed import seed_reference
 from .server import LocalServer
 from .synthetic import generate as generate_synthetic
 
-LOCAL_SERVER_DIR = Path(".travel") / "server"
+
+def _local_server() -> LocalServer:
+    """The project's private server (<root>/.travel/server, the same from any subdirectory)."""
+    obj = click.get_current_context().find_object(Context)
+    return LocalServer(local_server_dir(obj.project_dir if obj else None))
 
 
 class Context:
@@ -48,7 +53,7 @@ class Context:
         """The URL given, else the local server's (started now if needed, saying so)."""
         if self.database_url:
             return DatabaseUrl.parse(self.database_url)
-        server = LocalServer(LOCAL_SERVER_DIR)
+        server = _local_server()
         state, started = server.start()
         if started:
             click.echo(f"started the local server on 127.0.0.1:{state.port} (data in {server.datadir})", err=True)
@@ -79,6 +84,7 @@ def reports_errors(command):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="travel-db", prog_name="travel", message="%(prog)s %(version)s")
 @click.option(
     "--database-url",
     envvar="TRAVEL_DATABASE_URL",
@@ -116,7 +122,7 @@ def server_start() -> None:
 
     Example: travel server start
     """
-    local = LocalServer(LOCAL_SERVER_DIR)
+    local = _local_server()
     state, started = local.start()
     verb = "started" if started else "already running"
     click.echo(f"{verb}: mysql://root@127.0.0.1:{state.port}/travel (pid {state.pid}, data {state.datadir})")
@@ -129,7 +135,7 @@ def server_stop() -> None:
 
     Example: travel server stop
     """
-    stopped = LocalServer(LOCAL_SERVER_DIR).stop()
+    stopped = _local_server().stop()
     click.echo("stopped" if stopped else "not running")
 
 
@@ -141,7 +147,7 @@ def server_status(fmt: str) -> None:
 
     Exits 1 when it is not running. Example: travel server status --format json
     """
-    status = LocalServer(LOCAL_SERVER_DIR).status()
+    status = _local_server().status()
     click.echo(render(list(status), [list(status.values())], fmt))
     if not status["running"]:
         sys.exit(1)
@@ -217,16 +223,18 @@ def migrate(obj: Context, target: str | None, dry_run: bool, reapply: bool, out_
     migrator = _engine(obj, **engine)
     if dry_run:
         migrator.echo = click.echo
-    count = migrator.migrate(
-        target=target,
-        dry_run=dry_run,
-        lock_timeout=lock_timeout,
-        reapply=reapply,
-        out_of_order=out_of_order,
-        allow_risky=allow_risky,
-    )
+    with Heartbeat(migrator.echo) as heartbeat:  # a line every few seconds while a long ALTER runs
+        migrator.echo = heartbeat
+        count = migrator.migrate(
+            target=target,
+            dry_run=dry_run,
+            lock_timeout=lock_timeout,
+            reapply=reapply,
+            out_of_order=out_of_order,
+            allow_risky=allow_risky,
+        )
     if not dry_run and count:
-        click.echo(f"{migrator.url.database}: applied {count} migration(s)", err=True)
+        click.echo(f"{migrator.url.database}: applied {count} migration(s) in {heartbeat.elapsed()}", err=True)
 
 
 @cli.command()
@@ -552,12 +560,25 @@ def seed_synthetic_command(
         seed_reference(conn, obj.project().root)
         outcomes = generate_synthetic(
             conn, reservations, seed_value, until, progress=lambda line: click.echo(line, err=True),
-            bar_factory=lambda n: click.progressbar(length=n, label="reservations", file=sys.stderr),
+            bar_factory=lambda n: progress_bar(n, "reservations"),
             trips=trips, every_fare_class=every_fare_class,
         )  # fmt: skip
     finally:
         conn.close()
     click.echo(", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items())))
+
+
+# -- SQL shell ---------------------------------------------------------------------------------
+@cli.command("sql", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("client_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+@reports_errors
+def sql_shell(obj: Context, client_args: tuple[str, ...]) -> None:
+    """Open the mariadb (or mysql) client on the database: the local server, or --database-url.
+
+    Arguments after the command go to the client. Example: travel sql -e "SELECT COUNT(*) FROM trips"
+    """
+    sys.exit(sql_client(obj.url(), client_args))
 
 
 # -- reports ----------------------------------------------------------------------------------
@@ -675,6 +696,10 @@ def serve(obj: Context, host: str, port: int, threads: int, app_url: str | None,
     """
     from .api.serve import run
 
+    problem = port_problem(host, port)
+    if problem:  # one line, before any connection (issue 15)
+        click.echo(f"Error: {problem}", err=True)
+        sys.exit(2)
     url = DatabaseUrl.parse(app_url) if app_url else obj.url()
     run(
         url, host=host, port=port, threads=threads, token_ttl=token_ttl, debug=debug, insecure_dev=insecure_dev,

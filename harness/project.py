@@ -59,14 +59,35 @@ def version_key(version: str) -> tuple[int, ...]:
 
 
 def find_root(start: Path | None = None) -> Path:
-    """The project root: the working directory when it holds `schema/`, else the package's."""
-    for candidate in (start or Path.cwd(), PACKAGE_ROOT):
-        if (candidate / "schema").is_dir():
+    """The project root: `start` (--project) when given; else the nearest of the working
+    directory and its parents that holds `schema/`; else the installed package's own files."""
+    if start is not None:
+        if (Path(start) / "schema").is_dir():
+            return Path(start).resolve()
+        raise MigrationError(f"--project {start}: no schema/ directory there")
+    for candidate in (enclosing_root(), PACKAGE_ROOT):
+        if candidate is not None and (candidate / "schema").is_dir():
             return candidate.resolve()
-    raise MigrationError(
-        f"no schema/ directory in {start or Path.cwd()} or {PACKAGE_ROOT}; "
-        "run from the project root or pass --project DIR"
-    )
+    raise MigrationError(f"no schema/ directory in {Path.cwd()}, its parents or {PACKAGE_ROOT}; pass --project DIR")
+
+
+def enclosing_root(start: Path | None = None) -> Path | None:
+    """The nearest of `start` (default: the working directory) and its parents holding `schema/`."""
+    here = Path(start or Path.cwd()).resolve()
+    return next((d for d in (here, *here.parents) if (d / "schema").is_dir()), None)
+
+
+def local_server_dir(project_dir: Path | None = None) -> Path:
+    """Where the project's private server lives: `<root>/.travel/server`, the same from any
+    subdirectory. Outside a project there is none: starting one there would give an empty
+    database (every command failing with "Table ... doesn't exist") and a stray server."""
+    root = Path(project_dir).resolve() if project_dir else enclosing_root()
+    if root is None:
+        raise MigrationError(
+            f"{Path.cwd()} is not inside a travel-db project (no schema/ here or above), so there is no "
+            "local server to use or start; cd into the project, or pass --project DIR or --database-url URL"
+        )
+    return root / ".travel" / "server"
 
 
 class Project:
