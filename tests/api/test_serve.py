@@ -17,8 +17,8 @@ import pytest
 import requests
 
 from harness.api import create_app
-from harness.api.serve import _privilege_problems
-from harness.db import connect
+from harness.api.serve import _privilege_problems, check_account
+from harness.db import connect, is_mariadb
 from harness.server import free_port
 
 from .conftest import CHEAP_HASHER, REPO_ROOT, SECRET
@@ -142,6 +142,26 @@ def test_serve_refuses_an_account_with_table_privileges(app_url, booking_url):
     finally:
         cur.execute(f"REVOKE SELECT ON `{booking_url.database}`.`reservations` FROM %s@'%'", (app_url.user,))
         conn.close()
+
+
+def test_privileges_through_a_role_count_too(app_url, booking_url):
+    role = f"r_{uuid.uuid4().hex[:10]}"
+    conn = connect(booking_url, autocommit=True)
+    if not is_mariadb(conn):
+        pytest.skip("the role statements below are MariaDB's (MySQL 8 says SET DEFAULT ROLE ... TO)")
+    cur = conn.cursor()
+    cur.execute(f"CREATE ROLE {role}")
+    cur.execute(f"GRANT SELECT ON `{booking_url.database}`.* TO {role}")
+    cur.execute(f"GRANT {role} TO %s@'%'", (app_url.user,))
+    cur.execute(f"SET DEFAULT ROLE {role} FOR %s@'%'", (app_url.user,))
+    try:
+        check = check_account(app_url)
+        assert check.problems == (f"SELECT on `{booking_url.database}`.* (database privileges)",)
+    finally:
+        cur.execute("SET DEFAULT ROLE NONE FOR %s@'%'", (app_url.user,))
+        cur.execute(f"DROP ROLE {role}")
+        conn.close()
+    assert check_account(app_url).problems == ()
 
 
 @pytest.mark.parametrize("secret", ["x", "0123456789abcdef0123456789abcde"])
