@@ -213,6 +213,8 @@ def _raw(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
         (b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 262_144, 431),
         (b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n", 413),
         (b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n", 400),
+        (b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        (b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400),
         (b"DELETE /api/v1/trips HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 405),
         (b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404),
         (
