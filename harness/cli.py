@@ -88,14 +88,16 @@ def reports_errors(command):
 @click.option(
     "--database-url",
     envvar="TRAVEL_DATABASE_URL",
-    help="mysql://user:password@host:port/database. Default: the local server under .travel/server/.",
+    help="mysql://user:password@host:port/database (percent-encode @ : / # in the password). "
+    "Default: the project's local server under .travel/server/.",
 )
 @click.option(
     "--project",
     "project_dir",
     envvar="TRAVEL_PROJECT_DIR",
     type=click.Path(file_okay=False, exists=True),
-    help="Directory holding schema/, procedures/ and views/. Default: the current one, else the package's.",
+    help="Directory holding schema/, queries/, procedures/ and views/. Default: the nearest one holding "
+    "schema/ from the working directory up, else the package's.",
 )
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, project_dir: str | None) -> None:
@@ -619,8 +621,11 @@ def reports_list(obj: Context, fmt: str, verbose: bool, write_docs: bool, charts
 )
 @click.option(
     "--analyst-url",
+    "--replica",
+    "analyst_url",
     envvar="TRAVEL_ANALYST_DATABASE_URL",
-    help="Run as this account (mysql://travel_analyst:...@host:port/db). Default: travel_analyst on the "
+    help="Run as this account (mysql://travel_analyst:...@host:port/db), e.g. on an asynchronous replica "
+    "(`travel cluster replica start`), so reports never load the primary. Default: travel_analyst on the "
     "--database-url server when TRAVEL_ANALYST_PASSWORD or .travel/analyst.password is set, else --database-url.",
 )
 @click.option(

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import cli
-from harness.console import Heartbeat, LogProgress, port_problem
+from harness.console import Heartbeat, LogProgress, port_problem, progress_bar
 from harness.db import connect
 from harness.project import enclosing_root, find_root, local_server_dir
 
@@ -145,3 +145,18 @@ def test_migrate_says_how_long_it_took(empty_database):
     assert (
         last.startswith(f"{empty_database.database}: applied ") and " migration(s) in " in last and last.endswith(" s")
     )
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_in_a_terminal_a_bar_then_the_elapsed_time():
+    screen = FakeTerminal()
+    with progress_bar(40, "reservations", screen) as bar:
+        for _ in range(40):
+            bar.update(1)
+    text = screen.getvalue()
+    assert "reservations" in text and "40/40" in text  # click's bar, drawn in place
+    assert text.rstrip().splitlines()[-1].startswith("reservations: 40 in ")
