@@ -477,3 +477,175 @@ def node_event_warnings(conn) -> list[str]:
             "enables them on every node; a lease keeps each run to one node)"
         ]
     return [f"event(s) {', '.join(names)} are SLAVESIDE_DISABLED: expected on a replica (the primary runs them)"]
+
+
+# -- an asynchronous replica for analysts ----------------------------------------------------
+SYSTEM_DATABASES = ("mysql", "information_schema", "performance_schema", "sys")
+REPLICATION_USER = "travel_replication"
+
+
+class Replica(LocalServer):
+    """An asynchronous replica of `source` (a Galera node, or any server with a binary log) in
+    a directory of its own: loaded from a consistent dump of the source's databases, then
+    replicating from the binary log position the dump was taken at. Read-only for everyone but
+    root; its event scheduler stays off (the source runs housekeeping; the dump's events would
+    otherwise run here too)."""
+
+    def __init__(self, base: Path, server_id: int = 100, *, fast: bool = False):
+        super().__init__(base, fast=fast, event_scheduler=False)
+        self.server_id = server_id
+        self.source_file = self.base / "source.json"
+
+    def extra_options(self, port: int) -> list[str]:
+        return [
+            f"--server-id={self.server_id}",
+            "--read-only=ON",
+            f"--relay-log={self.datadir / 'relay'}",
+            "--innodb-buffer-pool-size=256M",
+        ]
+
+    def attach(self, source: DatabaseUrl) -> None:
+        """Load the source's databases and start replicating from it (once; a restarted replica
+        resumes on its own from where it stopped)."""
+        if self.source_file.exists():
+            return
+        password = secrets.token_urlsafe(18)
+        conn = connect(source, database=False, autocommit=True)
+        try:
+            cur = conn.cursor()
+            cur.execute(f"CREATE USER IF NOT EXISTS '{REPLICATION_USER}'@'127.0.0.1' IDENTIFIED BY %s", (password,))
+            cur.execute(f"ALTER USER '{REPLICATION_USER}'@'127.0.0.1' IDENTIFIED BY %s", (password,))
+            cur.execute(f"GRANT REPLICATION SLAVE ON *.* TO '{REPLICATION_USER}'@'127.0.0.1'")
+            cur.execute("SHOW DATABASES")
+            databases = [row[0] for row in cur.fetchall() if row[0] not in SYSTEM_DATABASES]
+        finally:
+            conn.close()
+        replica = connect(self.url(""), database=False, autocommit=True)
+        try:
+            cur = replica.cursor()
+            # where and who first: a CHANGE MASTER naming the host resets the position, which
+            # the dump's own CHANGE MASTER (--master-data=1) then sets
+            cur.execute(
+                "CHANGE MASTER TO MASTER_HOST = %s, MASTER_PORT = %s, MASTER_USER = %s, MASTER_PASSWORD = %s",
+                (source.host, source.port, REPLICATION_USER, password),
+            )
+            if databases:
+                self._load_dump(source, databases)
+            cur.execute("START SLAVE")
+        finally:
+            replica.close()
+        _write_private(self.source_file, json.dumps({"host": source.host, "port": source.port}))
+
+    def _load_dump(self, source: DatabaseUrl, databases: list[str]) -> None:
+        dump = [
+            find_binary(("mariadb-dump", "mysqldump")) or "mariadb-dump",
+            f"--host={source.host}",
+            f"--port={source.port}",
+            f"--user={source.user}",
+            "--single-transaction",
+            "--master-data=1",
+            "--routines",
+            "--events",
+            "--triggers",
+            "--databases",
+            *databases,
+        ]
+        load = [
+            find_binary(("mariadb", "mysql")) or "mariadb",
+            f"--socket={self.socket}",
+            "--user=root",
+        ]
+        source_env = {**os.environ, "MYSQL_PWD": source.password}
+        replica_env = {**os.environ, "MYSQL_PWD": self.root_password()}
+        dumper = subprocess.Popen(dump, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=source_env)
+        loaded = subprocess.run(load, stdin=dumper.stdout, capture_output=True, env=replica_env)
+        dumper.stdout.close()
+        dump_errors = dumper.stderr.read().decode(errors="replace")
+        if dumper.wait() != 0 or loaded.returncode != 0:
+            raise ServerError(
+                f"loading the replica from {source} failed: {dump_errors[-1000:]} {loaded.stderr.decode()[-1000:]}"
+            )
+
+    def replication(self) -> dict[str, object]:
+        """The replica's SHOW SLAVE STATUS, the fields worth printing."""
+        conn = connect(self.url(""), database=False, autocommit=True)
+        try:
+            cur = conn.cursor(dictionary=True)
+            cur.execute("SHOW SLAVE STATUS")
+            row = cur.fetchone() or {}
+        finally:
+            conn.close()
+        fields = ("Master_Host", "Master_Port", "Slave_IO_Running", "Slave_SQL_Running", "Seconds_Behind_Master")
+        return {name.lower(): row.get(name) for name in fields} | {"last_error": row.get("Last_Error") or ""}
+
+    def wait_for(self, source: DatabaseUrl, timeout: float = 60) -> None:
+        """Wait until the replica has applied what the source had written when this was called."""
+        conn = connect(source, database=False, autocommit=True)
+        try:
+            cur = conn.cursor()
+            cur.execute("SHOW MASTER STATUS")
+            log_file, position = cur.fetchone()[:2]
+        finally:
+            conn.close()
+        replica = connect(self.url(""), database=False, autocommit=True)
+        try:
+            cur = replica.cursor()
+            cur.execute("SELECT MASTER_POS_WAIT(%s, %s, %s)", (log_file, position, int(timeout)))
+            (waited,) = cur.fetchone()
+        finally:
+            replica.close()
+        if waited is None or waited < 0:
+            raise ServerError(
+                f"the replica did not reach {log_file}:{position} within {timeout:.0f}s: {self.replication()}"
+            )
+
+
+def replica_of(cluster: Cluster) -> Replica:
+    """The local cluster's replica, under `<cluster dir>/replica`, fed by node1."""
+    return Replica(cluster.base / "replica", fast=cluster.fast)
+
+
+def start_replica(cluster: Cluster, database: str = DEFAULT_DATABASE) -> Replica:
+    """Start the cluster's replica (loading and attaching it the first time)."""
+    replica = replica_of(cluster)
+    # the cluster's root password: a replicated ALTER USER root (a node's start sets it) must
+    # not lock root out of the replica
+    if replica.root_password() != cluster.nodes[0].root_password():
+        replica.base.mkdir(parents=True, exist_ok=True)
+        _write_private(replica.password_file, cluster.nodes[0].root_password() + "\n")
+    replica.start(database="")
+    replica.attach(cluster.nodes[0].url(""))
+    return replica
+
+
+# -- what `travel cluster` prints --------------------------------------------------------------
+def start_local(nodes: int, base: Path = CLUSTER_DIR, database: str = DEFAULT_DATABASE) -> list[str]:
+    """`travel cluster start`: start the nodes, enable the events on each; one line per node."""
+    cluster = Cluster(base, nodes)
+    started = cluster.start(database)
+    lines = []
+    for node, now in zip(cluster.nodes, started, strict=True):
+        state = node.state()
+        url = replace(node.url(database), sync_wait=1)
+        lines.append(f"{node.layout.name}: {'started' if now else 'already running'}: {url} (pid {state.pid})")
+    enable_events_on_every_node(cluster.nodes[0].url(database), echo=lines.append)
+    lines.append(f"root's password is in {cluster.nodes[0].password_file}; `travel cluster url` prints a full URL")
+    return lines
+
+
+def node_url(node: int = 1, base: Path = CLUSTER_DIR, database: str = DEFAULT_DATABASE) -> str:
+    """`travel cluster url`: a running node's URL with the password, ready for TRAVEL_DATABASE_URL."""
+    cluster = Cluster(base)
+    if not 1 <= node <= len(cluster.nodes):
+        raise ServerError(f"the cluster has nodes 1-{len(cluster.nodes)}")
+    return replace(cluster.nodes[node - 1].url(database), sync_wait=1).unmasked()
+
+
+def replica_lines(base: Path = CLUSTER_DIR, database: str = DEFAULT_DATABASE) -> list[str]:
+    """`travel cluster replica start`: start (first time: load and attach) node1's replica."""
+    replica = start_replica(Cluster(base), database)
+    url = replica.url(database)
+    return [
+        f"replica of node1: {url} (pid {replica.state().pid}, data {replica.datadir})",
+        f"reports: travel report NAME --replica {url} (the password is in {replica.password_file})",
+    ]
