@@ -8,7 +8,9 @@ import datetime as dt
 import time
 
 import pytest
+from click.testing import CliRunner
 
+from harness.cli import cli
 from harness.cluster import Cluster, enable_events_on_every_node
 from harness.db import connect
 from tests.procedures.conftest import Shop, open_at
@@ -125,3 +127,23 @@ def test_expiry_runs_once_at_a_time_and_survives_the_death_of_its_node(cluster: 
     assert after and all(not run["node"].endswith(f":{victim.recorded_port()}") for run in after)
     assert_one_at_a_time(runs(alive[0]))
     assert violations_on_every_node(alive) == [[]] * len(alive)
+
+
+def test_validate_and_events_status_explain_an_event_disabled_on_one_node(cluster_urls):
+    """SLAVESIDE_DISABLED on a node is node-local state, not drift: validate passes and warns,
+    events status shows it and says how to fix it; migrate's hook fixes it."""
+    url = cluster_urls[2]
+    execute(url, "SET SESSION wsrep_on = OFF", "ALTER EVENT purge_old_reservations DISABLE ON SLAVE")
+    try:
+        validated = CliRunner().invoke(cli, ["--database-url", url.unmasked(), "validate"])
+        assert validated.exit_code == 0, validated.output
+        assert "purge_old_reservations are SLAVESIDE_DISABLED on this Galera node" in validated.output
+        status = CliRunner().invoke(cli, ["--database-url", url.unmasked(), "events", "status"])
+        assert status.exit_code == 0, status.output
+        assert "SLAVESIDE_DISABLED" in status.output and "travel migrate" in status.output
+    finally:
+        enabled = enable_events_on_every_node(cluster_urls[0], echo=lambda _: None)
+    assert enabled[f"127.0.0.1:{url.port}"] == ["purge_old_reservations"]
+    assert enable_events_on_every_node(cluster_urls[0], echo=lambda _: None) == {
+        f"127.0.0.1:{u.port}": [] for u in cluster_urls
+    }
