@@ -640,15 +640,16 @@ def report_run(obj: Context, name: str | None, params: tuple[str, ...], fmt: str
     `travel report NAME --help` lists its parameters and columns. Dates are UTC; money is
     exact. Example: travel report revenue -p date_from=-30d -p date_to=today --format csv -o revenue.csv
     """
-    ctx = click.get_current_context()
-    if show_help or not name:
-        if name:
-            click.echo(report_cli.report_help(report_cli.find(obj.project().root, name)))
-            return
-        click.echo(ctx.get_help())
-        ctx.exit(0 if show_help else 2)
+    if not name:
+        if not show_help:
+            raise click.UsageError("name a report; `travel reports` lists them")
+        click.echo(click.get_current_context().get_help())
+        return
     try:
         report = report_cli.find(obj.project().root, name)
+        if show_help:
+            click.echo(report_cli.report_help(report))
+            return
         values = report.values(report_cli.parse_params(params))
         report_cli.check_targets(report, fmt, output, chart_file)
     except report_cli.ParameterError as err:

@@ -40,6 +40,11 @@ def _esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+def _shown(value: Any) -> Any:
+    """A parameter's value as given; NULL is "no filter"."""
+    return "(all)" if value is None else json_value(value)
+
+
 def html_page(report: Report, columns: Sequence[str], rows: Sequence[Sequence[Any]], params: Mapping[str, Any],
               command: str) -> str:  # fmt: skip
     """One self-contained page: title, description, parameters, chart, table, column meanings."""
@@ -54,8 +59,7 @@ def html_page(report: Report, columns: Sequence[str], rows: Sequence[Sequence[An
         f'<p class="description">{_esc(report.description)}</p>' if report.description else "",
         '<table id="parameters"><thead><tr><th>parameter</th><th>value</th><th>meaning</th></tr></thead><tbody>',
         *(
-            f"<tr><td>{_esc(p.name)}</td><td>{_esc(json_value(params.get(p.name)) or '(all)')}</td>"
-            f"<td>{_esc(p.description)}</td></tr>"
+            f"<tr><td>{_esc(p.name)}</td><td>{_esc(_shown(params.get(p.name)))}</td><td>{_esc(p.description)}</td></tr>"
             for p in report.params
         ),  # fmt: skip
         "</tbody></table>",
@@ -117,7 +121,7 @@ def xlsx_workbook(report: Report, columns: Sequence[str], rows: Sequence[Sequenc
             _typed_cell(sheet.cell(row=r, column=c), value, kind)
     sheet.freeze_panes = "A2"
     _text_sheet(book, "parameters", ["parameter", "value", "meaning"],
-                [(p.name, json_value(params.get(p.name)) or "(all)", p.description) for p in report.params]
+                [(p.name, _shown(params.get(p.name)), p.description) for p in report.params]
                 + [("report", report.name, report.title), ("generated", generated_at(), "")])  # fmt: skip
     _text_sheet(
         book, "columns", ["column", "type", "meaning"], [(c.name, c.type, c.description) for c in report.columns]

@@ -105,6 +105,7 @@ that describe it, then one `SELECT` (or `WITH ... SELECT`) with `%(name)s` place
 - `example: NAME=VALUE ...`: parameters that show the report on the demo data (used for the
   pictures here and in `--help`).
 
+The driver binds the placeholders, so a literal `%` in the SQL is written `%%` (`LIKE 'FRA%%'`).
 The loader refuses a file whose header and body disagree (a placeholder not declared, a parameter
 not used), a body that is not exactly one SELECT, `INTO OUTFILE`/`LOAD_FILE`, and a chart naming
 undeclared columns; running refuses a result whose columns differ from the header. A broken file

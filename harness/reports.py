@@ -227,6 +227,8 @@ def _param(path: Path, spec: str) -> Param:
         )
     name, kind, choices, default, description = match.groups()
     if choices:
+        if default != NONE and default not in choices.split("|"):
+            raise ReportError(f"{path.name}: bad default: {name} {default!r} is not one of {choices}")
         return Param(name, "CHOICE", default, description, tuple(choices.split("|")))
     param = Param(name, kind, default, description)
     try:

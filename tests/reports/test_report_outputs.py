@@ -39,6 +39,8 @@ def test_report_help_without_a_name_is_the_command_help(travel):
     result = travel("report", "--help")
     assert result.exit_code == 0 and "--chart FILE" in result.stdout and "[NAME]" in result.stdout
     assert travel("report").exit_code == 2
+    unknown = travel("report", "nope", "--help")
+    assert unknown.exit_code == 2 and "no report named 'nope'" in unknown.output
 
 
 def test_reports_verbose_describes_every_report(travel):
