@@ -83,11 +83,22 @@ def reports_errors(command):
     return wrapper
 
 
+def checked_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A connection URL option that cannot be parsed (port 0, a bad scheme) is a usage error."""
+    if value:
+        try:
+            DatabaseUrl.parse(value)
+        except ValueError as err:
+            raise click.BadParameter(str(err), ctx, param) from None
+    return value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="travel-db", prog_name="travel", message="%(prog)s %(version)s")
 @click.option(
     "--database-url",
     envvar="TRAVEL_DATABASE_URL",
+    callback=checked_url,
     help="mysql://user:password@host:port/database (percent-encode @ : / # in the password). "
     "Default: the project's local server under .travel/server/.",
 )
@@ -156,9 +167,19 @@ def server_status(fmt: str) -> None:
 
 
 # -- migrations -----------------------------------------------------------------------
+class Seconds(click.FloatRange):
+    """Seconds to wait: a finite number in range (inf and nan pass FloatRange, then fail deep inside)."""
+
+    def convert(self, value, param, ctx):
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds or seconds in (float("inf"), float("-inf")):
+            self.fail(f"{value!r} is not a finite number of seconds", param, ctx)
+        return seconds
+
+
 LOCK_TIMEOUT = click.option(
     "--lock-timeout",
-    type=click.FloatRange(min=0),
+    type=Seconds(min=0, max=7 * 24 * 3600),
     default=60,
     show_default=True,
     help="Seconds to wait for another deployer's lease before giving up.",
@@ -624,6 +645,7 @@ def reports_list(obj: Context, fmt: str, verbose: bool, write_docs: bool, charts
     "--replica",
     "analyst_url",
     envvar="TRAVEL_ANALYST_DATABASE_URL",
+    callback=checked_url,
     help="Run as this account (mysql://travel_analyst:...@host:port/db), e.g. on an asynchronous replica "
     "(`travel cluster replica start`), so reports never load the primary. Default: travel_analyst on the "
     "--database-url server when TRAVEL_ANALYST_PASSWORD or .travel/analyst.password is set, else --database-url.",
@@ -681,6 +703,7 @@ def report_run(obj: Context, name: str | None, params: tuple[str, ...], fmt: str
 @click.option(
     "--app-url",
     envvar="TRAVEL_APP_DATABASE_URL",
+    callback=checked_url,
     help="Connect as the travel_app account (EXECUTE only: mysql://travel_app:...@host:port/db). "
     "Default: --database-url.",
 )

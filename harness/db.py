@@ -56,6 +56,8 @@ class DatabaseUrl:
         sync_wait = query.get("wsrep_sync_wait", [None])[0]
         if sync_wait is not None and not (sync_wait.isdigit() and 0 <= int(sync_wait) <= 15):
             raise ValueError(f"wsrep_sync_wait={sync_wait!r} in {url!r}: use 0-15 (1 = reads wait)")
+        if parts.port == 0:  # would silently mean 3306 to the driver: another server than meant
+            raise ValueError("port 0 in the database URL: give the server's port (1-65535), or none for 3306")
         return cls(
             host=parts.hostname or "127.0.0.1",
             port=parts.port or 3306,
