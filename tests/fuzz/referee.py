@@ -85,7 +85,7 @@ def sql_call(conn, name: str, args: tuple, outs: int) -> Outcome:
     except mysql.connector.Error as err:
         message = err.msg or str(err)
         binding = BINDING_COLUMN.search(message) if err.errno in PARAMETER_ERRNOS else None
-        names = [arg for arg, _ in PARAMETERS[name]]
+        names = [arg for arg, _ in PARAMETERS.get(name, ())]
         argument = binding.group(1) if binding and binding.group(1) in names else None
         return Outcome(False, err.errno, message, binding=argument)
     finally:
@@ -167,7 +167,7 @@ class Referee:
     def _check_harness_wording(self, name: str, outcome: Outcome, shown: str) -> None:
         """The server refused to bind a value: the harness's translation must name it."""
         err = mysql.connector.Error(msg=outcome.message, errno=outcome.errno)
-        names = [arg for arg, _ in PARAMETERS[name]]
+        names = [arg for arg, _ in PARAMETERS.get(name, ())]
         translated = translate(err, names)
         message = str(translated).partition(": ")[2]
         if not isinstance(translated, TravelError) or translated.errno != 50001:
