@@ -114,7 +114,9 @@ def checked_url(ctx: click.Context, param: click.Parameter, value: str | None) -
 def cli(ctx: click.Context, database_url: str | None, project_dir: str | None) -> None:
     """travel-db: ticket reservations for flights, trains and buses, in the database.
 
-    Example: travel migrate && travel info
+    The options below go before the command; `travel COMMAND --help` shows its own.
+    Example: travel migrate && travel info. Reports: `travel reports`, then
+    `travel report NAME --help`.
     """
     ctx.obj = Context(database_url, project_dir)
 
