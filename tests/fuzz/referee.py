@@ -142,6 +142,45 @@ class Referee:
             self.snapshot = after
         return outcome
 
+    def call_harness(self, conn, name: str, args: tuple, outs: int = 1) -> Outcome:
+        """The same call through the harness (what the CLI and API use): a refusal must come
+        out as the contract's exception, never a driver or Python error."""
+        from harness import procedures as sp
+
+        self.calls += 1
+        shown = f"harness {name}({', '.join(short(a, 80) for a in args)})"
+        try:
+            values = sp.call_rows(conn, name, *args) if outs == 0 else sp.call_out(conn, name, *args, outs=outs)
+            outcome = Outcome(True, values=tuple(values))
+        except TravelError as err:
+            outcome = Outcome(False, err.errno, str(err))
+        except Exception as err:  # noqa: BLE001 - any other exception is the finding
+            self.note(name, f"harness raised {type(err).__name__}", shown, str(err)[:300])
+            outcome = Outcome(False, -1, str(err))
+        self.outcomes[outcome.errno] += 1
+        if conn.in_transaction:
+            self.note(name, "the harness left a transaction open", shown, "conn.in_transaction")
+            conn.rollback()
+        if outcome.ok:
+            self.snapshot = self._checksums()
+            return outcome
+        self.refusals += 1
+        if outcome.errno in CODES:
+            self._check_refusal(name, outcome, shown)
+        elif outcome.errno != -1:
+            self.note(name, f"harness let error {outcome.errno} through", shown, outcome.message[:300])
+        self._check_unchanged(name, outcome, shown)
+        return outcome
+
+    def _check_unchanged(self, name: str, outcome: Outcome, shown: str) -> None:
+        after = self._checksums()
+        if after != self.snapshot:
+            changed = sorted(t for t in after if after[t] != self.snapshot.get(t))
+            self.note(
+                name, "a refused call changed data", shown, f"{outcome.errno} {outcome.message}; tables {changed}"
+            )
+            self.snapshot = after
+
     def _check_transaction(self, conn, name: str, shown: str) -> None:
         cur = conn.cursor()
         cur.execute("SELECT @@in_transaction")

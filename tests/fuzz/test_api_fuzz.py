@@ -24,7 +24,7 @@ from .conftest import PASSWORD
 from .referee import clean_message, short, table_checksums
 from .strategies import DATE_WORDS, INT_EDGES, TEXT_WORDS, dumps, raw_number
 
-EXAMPLES = int(os.environ.get("FUZZ_API_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("FUZZ_API_EXAMPLES", "80"))
 # The codes each status may carry: CONTRACT.md's, then the web layer's own.
 CODES_BY_STATUS = {
     400: {"INVALID_ARGUMENT", "BAD_REQUEST"},

@@ -3,6 +3,9 @@ the product uses: each refusal is a catalogued errno in the contract's words (or
 server would not bind, which the harness words), changes nothing and leaves no transaction open;
 a success cuts nothing (a name is stored as given).
 
+The same arguments also go through the harness (as the API and the CLI call): every refusal
+must come out as the contract's exception with a clean message.
+
 Bounded and derandomized: the same examples on every CI run (FUZZ_EXAMPLES to change the count).
 """
 
@@ -18,7 +21,8 @@ from .corpus import ADMIN, CUSTOMER, HOUSEKEEPING, OUTS
 from .referee import Referee
 from .strategies import arguments
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "120"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
+HARNESS_EXAMPLES = EXAMPLES // 3
 PROCEDURES = sorted(CUSTOMER | ADMIN | HOUSEKEEPING)
 TOTALS = {"calls": 0, "refusals": 0}
 
@@ -69,4 +73,27 @@ def test_every_refusal_keeps_to_the_contract(world, root_conn, procedure):
     TOTALS["refusals"] += referee.refusals
     print(f"{procedure}: {referee.calls} calls, by errno {dict(referee.outcomes)}; running total {TOTALS}")
     assert referee.calls >= EXAMPLES // 2
+    assert not referee.problems, referee.report()
+
+
+def as_python(value):
+    """What a Python caller (the API, the CLI) can pass: text, never raw bytes; bytes that are not
+    UTF-8 become the lone surrogates Python decodes them to."""
+    return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
+
+
+@pytest.mark.parametrize("procedure", PROCEDURES)
+def test_through_the_harness_every_refusal_is_the_contracts_exception(world, root_conn, procedure):
+    referee = Referee(root_conn)
+    conn = world.connect(account(world, procedure), autocommit=False)
+
+    @given(args=arguments(world, procedure))
+    @settings(max_examples=HARNESS_EXAMPLES, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    def call(args):
+        referee.call_harness(conn, procedure, tuple(map(as_python, args)), OUTS.get(procedure, 1))
+
+    call()
+    conn.close()
+    print(f"{procedure} through the harness: {referee.calls} calls, by errno {dict(referee.outcomes)}")
     assert not referee.problems, referee.report()
