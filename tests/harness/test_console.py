@@ -160,3 +160,17 @@ def test_in_a_terminal_a_bar_then_the_elapsed_time():
     text = screen.getvalue()
     assert "reservations" in text and "40/40" in text  # click's bar, drawn in place
     assert text.rstrip().splitlines()[-1].startswith("reservations: 40 in ")
+
+
+def test_sql_opens_the_client_on_the_projects_private_server(tmp_path):
+    project = tmp_path / "project"
+    (project / "schema").mkdir(parents=True)
+    (project / "queries").mkdir()
+    env = {"TRAVEL_SERVER_BUFFER_POOL": "64M"}
+    try:
+        result = travel_process("sql", "-N", "-e", "SELECT 6 * 7, @@port <> 3306", cwd=project / "queries", env=env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["42", "1"]  # on the project's own server, not the machine's
+        assert "started the local server" in result.stderr and (project / ".travel" / "server").is_dir()
+    finally:
+        travel_process("server", "stop", cwd=project, env=env)
