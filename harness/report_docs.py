@@ -131,6 +131,10 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def _default(default: str) -> str:
+    return "`-` (all)" if default == "-" else f"`{default}`"
+
+
 def _section(report: Report) -> str:
     lines = [f'<a id="{report.name}"></a>', f"## {report.name}", "", f"**{report.title}**", ""]
     if report.description:
@@ -138,7 +142,8 @@ def _section(report: Report) -> str:
     if report.params:
         lines += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
         lines += [
-            f"| `{p.name}` | {_cell(p.type_label)} | `{p.default}` | {_cell(p.description)} |" for p in report.params
+            f"| `{p.name}` | {_cell(p.type_label)} | {_default(p.default)} | {_cell(p.description)} |"
+            for p in report.params
         ]
         lines.append("")
     lines += ["| column | type | meaning |", "|---|---|---|"]
