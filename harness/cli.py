@@ -679,10 +679,10 @@ def report_run(obj: Context, name: str | None, params: tuple[str, ...], fmt: str
     except report_cli.ParameterError as err:
         raise click.UsageError(str(err)) from err
     if analyst_url:
-        url, note = DatabaseUrl.parse(analyst_url), None
+        account = report_cli.Account(DatabaseUrl.parse(analyst_url))
     else:
-        url, note = report_cli.analyst_url(obj.url(), obj.project().root)
-    columns, rows = report_cli.execute(lambda: connect(url), report, values)
+        account = report_cli.analyst_account(obj.url(), obj.project().root)
+    columns, rows = report_cli.execute(account, report, values)
     if chart_file:
         report_cli.write_chart(report, columns, rows, values, chart_file)
         click.echo(f"wrote the chart to {chart_file}", err=True)
@@ -692,8 +692,8 @@ def report_run(obj: Context, name: str | None, params: tuple[str, ...], fmt: str
         click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
     else:
         report_cli.write_stdout(content)
-    if note:  # after the rows, so that a failure stays one line
-        click.echo(note, err=True)
+    if account.note:  # after the rows, so that a failure stays one line
+        click.echo(account.note, err=True)
 
 
 # -- API --------------------------------------------------------------------------------------

@@ -19,9 +19,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import mysql.connector
 from tabulate import tabulate
 
-from .db import DatabaseUrl
+from .db import DatabaseUrl, connect
 from .output import json_value, render
 from .relative_dates import FORMS
 from .reports import COLUMN_TYPES, Catalog, ParameterError, Report, ReportError, load_catalog, run
@@ -29,6 +30,7 @@ from .reports import COLUMN_TYPES, Catalog, ParameterError, Report, ReportError,
 REPORT_FORMATS = ("table", "csv", "json", "md", "html", "xlsx")
 ANALYST = "travel_analyst"
 ANALYST_PASSWORD_FILE = Path(".travel") / "analyst.password"
+ACCESS_DENIED = 1045
 
 
 # -- describing ------------------------------------------------------------------------------
@@ -138,27 +140,44 @@ def parse_params(items: tuple[str, ...]) -> dict[str, str]:
     return given
 
 
-def analyst_url(base: DatabaseUrl, root: Path) -> tuple[DatabaseUrl, str | None]:
-    """Whom to run as: travel_analyst when its password is known (TRAVEL_ANALYST_PASSWORD, the
-    variable `travel accounts` reads, or .travel/analyst.password), else `base` with a note."""
-    password = os.environ.get("TRAVEL_ANALYST_PASSWORD")
+@dataclasses.dataclass(frozen=True)
+class Account:
+    """Whom a report runs as, and where that choice came from (for the messages)."""
+
+    url: DatabaseUrl
+    note: str | None = None  # printed after the rows when not running as the analyst
+    password_from: str | None = None  # TRAVEL_ANALYST_PASSWORD or the password file
+
+
+def analyst_account(base: DatabaseUrl, root: Path) -> Account:
+    """travel_analyst when its password is known (TRAVEL_ANALYST_PASSWORD, the variable `travel
+    accounts` reads, or .travel/analyst.password), else `base` with a note."""
+    password, source = os.environ.get("TRAVEL_ANALYST_PASSWORD"), "TRAVEL_ANALYST_PASSWORD"
     stored = root / ANALYST_PASSWORD_FILE
     if not password and stored.is_file():
         if stored.stat().st_mode & 0o077:
             raise ReportError(f"{stored} is readable by other users; `chmod 600 {stored}` first")
-        password = stored.read_text(encoding="utf-8").strip()
+        password, source = stored.read_text(encoding="utf-8").strip(), str(stored)
     if password:
-        return dataclasses.replace(base, user=ANALYST, password=password), None
+        return Account(dataclasses.replace(base, user=ANALYST, password=password), password_from=source)
     if base.user == ANALYST:
-        return base, None
-    return base, (
+        return Account(base)
+    return Account(base, note=(
         f"note: running as {base.user}, not the read-only {ANALYST} (no TRAVEL_ANALYST_PASSWORD, "
         f"{ANALYST_PASSWORD_FILE} or --analyst-url); the report still runs in a read-only transaction"
-    )
+    ))  # fmt: skip
 
 
-def execute(conn_factory: Callable[[], Any], report: Report, values: Mapping[str, Any]):
-    conn = conn_factory()
+def execute(account: Account, report: Report, values: Mapping[str, Any]):
+    try:
+        conn = connect(account.url)
+    except mysql.connector.Error as err:
+        if err.errno == ACCESS_DENIED and account.password_from:
+            raise ReportError(
+                f"cannot log in as {ANALYST} with the password from {account.password_from}; create the "
+                f"account (`travel accounts --analyst-password ...`) or correct the password"
+            ) from None
+        raise
     try:
         return run(conn, report, dict(values))
     finally:

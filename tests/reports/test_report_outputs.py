@@ -141,6 +141,7 @@ def test_html_page_is_self_contained(travel, tmp_path):
     page = tmp_path / "trends.html"
     travel("report", "reservation_trends", *MARCH, "--format", "html", "-o", str(page))
     text = page.read_text()
+    assert "<script" not in text  # nothing runs when the page is opened from a mail
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)|url\((?!#)|@import""", text)  # url(#clip) is inline
     assert "<td>2026-03-01</td>" in text and "reservation_trends" in text
     assert '<table id="parameters">' in text and "date_from" in text

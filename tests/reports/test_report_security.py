@@ -185,3 +185,12 @@ def test_every_report_runs_as_the_analyst(travel, analyst):
     for name in json.loads(travel("reports", "--format", "json").stdout):
         result = travel("report", name["report"], *MARCH, "--format", "json", env={"TRAVEL_ANALYST_PASSWORD": analyst})
         assert result.exit_code == 0, (name, result.output)
+
+
+def test_a_wrong_analyst_password_says_where_it_came_from(travel, whoami_project, analyst):
+    result = travel("report", "whoami", project=whoami_project, env={"TRAVEL_ANALYST_PASSWORD": "not-" + analyst})
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: cannot log in as travel_analyst with the password from TRAVEL_ANALYST_PASSWORD; create the "
+        "account (`travel accounts --analyst-password ...`) or correct the password"
+    )
