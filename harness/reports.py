@@ -81,7 +81,9 @@ class Param:
     def coerce(self, raw: str | None, today: dt.date) -> Any:
         """A value from the command line (or the default) as the type the SQL expects."""
         text = (self.default if raw is None else raw).strip()
-        if text == NONE or (raw is not None and text == ""):
+        if text == "" and self.default != NONE:  # NULL would make the SQL silently match nothing
+            raise ParameterError(f"parameter {self.name}: empty; give a value or leave it out for {self.default}")
+        if text in (NONE, ""):
             return None
         if self.type == "DATE":
             try:

@@ -85,8 +85,13 @@ def test_defaults_follow_the_day_the_report_runs():
         ({"limit": "18446744073709551616"}, "parameter limit: '18446744073709551616' is not a whole number"),
         ({"limit": "1e3"}, "parameter limit: '1e3' is not a whole number"),
         ({"mode": "boat"}, "parameter mode: 'boat' is not one of air, rail, bus"),
+        ({"date_from": " "}, "parameter date_from: empty; give a value or leave it out for -30d"),
     ],
 )
 def test_bad_values_name_the_parameter(given, message):
     with pytest.raises(ParameterError, match=message):
         load_all(REPO_ROOT)["popular_routes"].values(given, today=TODAY)
+
+
+def test_an_empty_optional_filter_means_all():
+    assert load_all(REPO_ROOT)["popular_routes"].values({"mode": ""}, today=TODAY)["mode"] is None
