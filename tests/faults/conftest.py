@@ -68,23 +68,27 @@ class FaultServer:
 
 @pytest.fixture(scope="package")
 def fault_server() -> Iterator[FaultServer]:
+    server = throwaway_server("travel-fault-server-", fast=False, event_scheduler=False)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TRAVEL_SERVER_BUFFER_POOL", "128M")
-        server = throwaway_server("travel-fault-server-", fast=False, event_scheduler=False)
+        # The server's temporary files (and mariadb-install-db's) in its own directory: something
+        # on a shared machine removes files from /tmp under running servers.
+        (server.base / "tmp").mkdir()
+        patch.setenv("TMPDIR", str(server.base / "tmp"))
         server.start(database=DATABASE)
-    try:
-        url = server.url(DATABASE)
-        Migrator(url, Project(REPO_ROOT), echo=lambda _: None).migrate()
-        password = secrets.token_urlsafe(12)
-        conn = connect(url)
-        seed_reference(conn, REPO_ROOT)
-        accounts.create_accounts(conn, DATABASE, {"travel_app": password})
-        conn.close()
-        yield FaultServer(server, password)
-    finally:
-        if server.state():
-            server.stop()
-        shutil.rmtree(server.base, ignore_errors=True)
+        try:
+            url = server.url(DATABASE)
+            Migrator(url, Project(REPO_ROOT), echo=lambda _: None).migrate()
+            password = secrets.token_urlsafe(12)
+            conn = connect(url)
+            seed_reference(conn, REPO_ROOT)
+            accounts.create_accounts(conn, DATABASE, {"travel_app": password})
+            conn.close()
+            yield FaultServer(server, password)
+        finally:
+            if server.state():
+                server.stop()
+            shutil.rmtree(server.base, ignore_errors=True)
 
 
 def add_trip(conn, number: str, capacity: int) -> int:
