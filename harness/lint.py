@@ -121,6 +121,7 @@ def _live_tables(url: DatabaseUrl) -> dict[str, tuple[int, float]]:
     conn = connect(url, autocommit=True)
     try:
         cur = conn.cursor()
+        cur.execute("SET SESSION lock_wait_timeout = 10")  # never an unbounded wait behind a running ALTER
         cur.execute(
             "SELECT TABLE_NAME, TABLE_ROWS, (DATA_LENGTH + INDEX_LENGTH) / 1048576 FROM information_schema.TABLES"
             " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'"

@@ -316,6 +316,7 @@ class Migrator:
         with self.lock(lock_timeout):
             conn = self.open()
             try:
+                self._await_orphans(conn)
                 todo = self.plan(conn, target, **options)
                 if not todo:
                     self.echo(f"{self.url.database}: up to date, nothing to apply")
@@ -429,8 +430,8 @@ class Migrator:
         started = time.monotonic()
         if resume:
             self._replay_settings(conn, f, resume)
-            if row.running_statement == resume + 1:
-                resume = self._settle_interrupted(conn, f, row, rank, resume)
+        if row is not None and not row.success and row.running_statement == resume + 1:
+            resume = self._settle_interrupted(conn, f, row, rank, resume)
         for number, statement in enumerate(f.statements[resume:], start=resume + 1):
             if self._lease is not None:
                 self._lease.check()
@@ -458,7 +459,7 @@ class Migrator:
         connection still runs it, then ask the live schema whether it took effect."""
         number = resume + 1
         statement = f.statements[resume]
-        self._wait_for_orphan(conn, row, number)
+        self._wait_for_orphan(conn, row, number, statement.sql)
         cur = conn.cursor()
         verdict = ddl.took_effect(cur, statement.sql)
         conn.commit()
@@ -476,26 +477,41 @@ class Migrator:
         self._journal(conn, rank, number, statement)
         return number
 
-    def _wait_for_orphan(self, conn, row: HistoryRow, number: int) -> None:
+    def _await_orphans(self, conn) -> None:
+        """First of all (planning and lint read the catalogue, which waits on a table being
+        built): let a dead deployer's statement that still runs on the server finish."""
+        files = {f.script: f for f in [*self.project.versioned(), *self.project.undo_files().values()]}
+        for row in self.history(conn).values():
+            f = files.get(row.script)
+            number = row.running_statement if not row.success else None
+            if f is not None and number and number <= len(f.statements):
+                self._wait_for_orphan(conn, row, number, f.statements[number - 1].sql)
+
+    def _wait_for_orphan(self, conn, row: HistoryRow, number: int, sql: str) -> None:
+        """Connection ids restart with the server and are reused: the orphan is the recorded
+        connection only while it still runs this very statement."""
         cur = conn.cursor()
         cur.execute("SELECT CONCAT(@@hostname, ':', @@port)")
         (server,) = cur.fetchone()
         if not row.running_connection or row.running_server != server:
             return  # another node's connection: Galera runs DDL in total order, it has finished
+        head = " ".join(sql.split())[:40]
         told = False
         while True:
             cur.execute(
-                "SELECT TIME, LEFT(INFO, 100) FROM information_schema.PROCESSLIST WHERE ID = %s",
+                "SELECT TIME, INFO FROM information_schema.PROCESSLIST WHERE ID = %s AND ID <> CONNECTION_ID()",
                 (row.running_connection,),
             )
             found = cur.fetchone()
             conn.commit()
-            if found is None or found[1] is None:
+            info = found[1] if found else None
+            info = info.decode(errors="replace") if isinstance(info, bytes | bytearray) else info
+            if info is None or not " ".join(info.split()).startswith(head):
                 return
             if not told:
                 self.echo(
                     f"  waiting: connection {row.running_connection} of the previous deployer still runs statement "
-                    f"{number} ({found[0]}s so far): {found[1]}"
+                    f"{number} ({found[0]}s so far): {head}"
                 )
                 told = True
             time.sleep(0.25)

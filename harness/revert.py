@@ -28,6 +28,7 @@ def revert(migrator: Migrator, target: str, lock_timeout: float = 60, allow_risk
     with migrator.lock(lock_timeout):
         conn = migrator.open()
         try:
+            migrator._await_orphans(conn)
             todo = _undo_plan(migrator, conn, target)
             if not todo:
                 migrator.echo(f"{migrator.url.database}: nothing above {target} is applied; nothing to revert")
