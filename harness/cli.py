@@ -89,7 +89,9 @@ def checked_url(ctx: click.Context, param: click.Parameter, value: str | None) -
         try:
             DatabaseUrl.parse(value)
         except ValueError as err:
-            raise click.BadParameter(str(err), ctx, param) from None
+            secret = value.partition("://")[2].rpartition("@")[0].partition(":")[2]
+            message = str(err).replace(secret, "***") if secret else str(err)  # never echo a password
+            raise click.BadParameter(message, ctx, param) from None
     return value
 
 

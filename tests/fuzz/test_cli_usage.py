@@ -38,3 +38,9 @@ def test_port_zero_from_the_environment_is_refused_too():
     result = CliRunner().invoke(cli, ["info"], env={"TRAVEL_DATABASE_URL": "mysql://root@127.0.0.1:0/travel"})
     assert result.exit_code == 2, result.output
     assert "port 0" in result.output
+
+
+def test_a_refused_url_does_not_echo_its_password():
+    result = CliRunner().invoke(cli, ["--database-url", "postgres://root:s3cret-pw@127.0.0.1/travel", "info"])
+    assert result.exit_code == 2, result.output
+    assert "s3cret-pw" not in result.output
