@@ -96,6 +96,8 @@ def fast_expiry(cluster: Cluster, cluster_urls):
         execute(node.url(""), "SET GLOBAL event_scheduler = OFF")
     cluster.start(database="")  # a node a test killed comes back
     execute(cluster.nodes[0].url(first.database), "ALTER EVENT expire_lapsed_holds ON SCHEDULE EVERY 1 MINUTE")
+    # a replicated ALTER EVENT leaves the event SLAVESIDE_DISABLED on the other nodes again
+    enable_events_on_every_node(first, echo=lambda _: None)
 
 
 def test_migrate_enables_the_events_on_every_node(cluster_urls):
