@@ -321,6 +321,9 @@ class LocalServer:
             f"--secure-file-priv={self.files_dir}",
             "--local-infile=0",
             "--max-connections=500",
+            # A temp dir of its own: a starting server deletes the #sql* files in its tmpdir, so
+            # servers sharing /tmp broke each other's temporary tables (errno 6 in queries).
+            f"--tmpdir={self._tmpdir()}",
             # Room for a million reservations and their indexes, so reports are not disk-bound
             # (the default 128M is not); set TRAVEL_SERVER_BUFFER_POOL to change it.
             f"--innodb-buffer-pool-size={os.environ.get('TRAVEL_SERVER_BUFFER_POOL', '2G')}",
@@ -334,6 +337,11 @@ class LocalServer:
         # The files the server creates (socket, data, logs) readable by this OS user only.
         env = {**os.environ, "UMASK": "0600", "UMASK_DIR": "0700"}
         return subprocess.Popen(command, stdout=log, stderr=log, env=env, start_new_session=True, umask=0o077)
+
+    def _tmpdir(self) -> Path:
+        path = self.base / "tmp"
+        path.mkdir(mode=0o700, exist_ok=True)
+        return path
 
     def extra_options(self, port: int) -> list[str]:
         """Options appended last (so they win), for servers built on this one (harness/cluster.py)."""
