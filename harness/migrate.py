@@ -248,7 +248,13 @@ class Migrator:
 
     # -- migrate -----------------------------------------------------------------------
     def plan(
-        self, conn, target: str | None, *, reapply: bool = False, out_of_order: bool = False
+        self,
+        conn,
+        target: str | None,
+        *,
+        reapply: bool = False,
+        out_of_order: bool = False,
+        versions_only: bool = False,
     ) -> list[tuple[MigrationFile, HistoryRow | None]]:
         """The files migrate would run, refusing when the applied ones cannot be trusted."""
         history = self.history(conn)
@@ -278,7 +284,7 @@ class Migrator:
         if not out_of_order:
             _refuse_out_of_order(todo, versioned, history)
         latest = versioned[-1].version if versioned else None
-        if target is None or target == latest:
+        if (target is None or target == latest) and not versions_only:
             missing = self._missing_objects(conn, repeatables)
             for f in repeatables:
                 row = history.get(f.script)
@@ -307,9 +313,10 @@ class Migrator:
         reapply: bool = False,
         out_of_order: bool = False,
         allow_risky: bool = False,
+        versions_only: bool = False,
     ) -> int:
         """Apply what is pending; returns the number of files applied (or that would be)."""
-        options = {"reapply": reapply, "out_of_order": out_of_order}
+        options = {"reapply": reapply, "out_of_order": out_of_order, "versions_only": versions_only}
         if dry_run:
             return self._dry_run(target, options)
         self.check_database_collation()
@@ -570,7 +577,7 @@ class Migrator:
                 if err.errno != 1205 or attempt == self.lock_retries:
                     raise
                 conn.rollback()
-                blockers = lock_blockers(conn, ddl.target(statement.sql))
+                blockers = lock_blockers(conn, ddl.target(statement.sql), self.lock_wait)
                 pause = min(2**attempt * 0.5, 8)
                 self.echo(
                     f"  statement {number} of {f.script} gave up a lock after {self.lock_wait:g}s "
@@ -651,10 +658,11 @@ class Migrator:
         return done
 
 
-def lock_blockers(conn, target: ddl.Target | None) -> str:
+def lock_blockers(conn, target: ddl.Target | None, waited: float = 0) -> str:
     """Who holds the locks a statement waited for: the metadata-lock table where the server has
     one (MariaDB's METADATA_LOCK_INFO plugin, MySQL's performance_schema), else every other
-    session with an open transaction (an idle one holds its metadata locks until it ends)."""
+    session whose transaction is older than the wait (an idle one holds its metadata locks until
+    it ends; younger ones are the bookings queued behind the statement, not the cause)."""
     cur = conn.cursor()
     sessions: list[int] = []
     table = target.table or target.name if target else None
@@ -674,7 +682,11 @@ def lock_blockers(conn, target: ddl.Target | None) -> str:
         except mysql.connector.Error:
             continue
     try:
-        where = f"p.ID IN ({', '.join(str(int(s)) for s in sessions)})" if sessions else "t.trx_id IS NOT NULL"
+        where = (
+            f"p.ID IN ({', '.join(str(int(s)) for s in sessions)})"
+            if sessions
+            else f"t.trx_started <= NOW() - INTERVAL {int(waited)} SECOND"
+        )
         cur.execute(
             "SELECT p.ID, p.USER, p.HOST, p.COMMAND, TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), LEFT(p.INFO, 60)"
             " FROM information_schema.PROCESSLIST AS p"
@@ -691,7 +703,7 @@ def lock_blockers(conn, target: ddl.Target | None) -> str:
     return "; ".join(
         f"connection {cid} ({user}@{host}, {command.lower()}"
         + (f", in a transaction for {age}s" if age is not None else "")
-        + (f", running: {info}" if info else "")
+        + (f", running: {' '.join(str(info).split())}" if info else "")
         + f"; KILL {cid} ends it)"
         for cid, user, host, command, age, info in found
     )

@@ -19,18 +19,8 @@ def pytest_configure(config):
     )
 
 
-class OwnTmpServer(LocalServer):
-    """Temporary tables under the server's own directory: something on the shared machine
-    removes files from /tmp (seen: 'Error on delete of /tmp/#sql-temptable-...')."""
-
-    def extra_options(self, port: int) -> list[str]:
-        (self.base / "tmp").mkdir(exist_ok=True)
-        return [f"--tmpdir={self.base / 'tmp'}"]
-
-
 def private_server(prefix: str, *, event_scheduler: bool) -> LocalServer:
-    base = throwaway_server(prefix).base
-    return OwnTmpServer(base, fast=True, event_scheduler=event_scheduler)
+    return throwaway_server(prefix, fast=True, event_scheduler=event_scheduler)
 
 
 class Killable:
