@@ -61,4 +61,6 @@ def baseline(migrator: Migrator, version: str, lock_timeout: float = 60) -> list
 
 
 def _versioned_objects(objects: dict[str, str]) -> dict[str, str]:
-    return {key: value for key, value in objects.items() if not key.startswith(REPEATABLE_KINDS)}
+    """Without what repeatables make: routines, views and the columns of views."""
+    views = tuple(f"column {key.split(' ', 1)[1]}." for key in objects if key.startswith("view "))
+    return {key: value for key, value in objects.items() if not key.startswith(REPEATABLE_KINDS + views)}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from .clock import session_clock_warning
 from .cluster import node_event_warnings
 from .db import connect, drain
+from .errors import MigrationError
 from .migrate import ENGINE_TABLES, SESSION_SETUP, HistoryRow, Migrator
 from .project import MigrationFile
 from .scratch import disabled_event, scratch_database
@@ -158,9 +159,25 @@ def validate(migrator: Migrator, check_drift: bool = True) -> Validation:
         elif row.state == "pending":
             result.warnings.append(f"pending: {where} is not applied yet")
     result.warnings.extend(scheduler_warnings(migrator) + clock_warnings(migrator))
-    if check_drift:
+    unadopted = _unadopted(migrator)
+    if unadopted:
+        result.problems.append(unadopted)
+        result.warnings = [w for w in result.warnings if not w.startswith("pending: ")]
+    elif check_drift:
         result.problems.extend(drift(migrator))
     return result
+
+
+def _unadopted(migrator: Migrator) -> str | None:
+    """A database with tables and no history: one line, not a drift line per object."""
+    conn = migrator.open()
+    try:
+        migrator._refuse_unadopted(conn)
+    except MigrationError as err:
+        return f"no history: {err}"
+    finally:
+        conn.close()
+    return None
 
 
 def clock_warnings(migrator: Migrator) -> list[str]:

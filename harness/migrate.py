@@ -324,6 +324,7 @@ class Migrator:
             conn = self.open()
             try:
                 self._await_orphans(conn)
+                self._refuse_unadopted(conn)
                 todo = self.plan(conn, target, **options)
                 if not todo:
                     self.echo(f"{self.url.database}: up to date, nothing to apply")
@@ -342,6 +343,25 @@ class Migrator:
         from .cluster import enable_events_on_every_node
 
         enable_events_on_every_node(self.url, self.echo)
+
+    def _refuse_unadopted(self, conn) -> None:
+        """A database built before travel migrate ran on it: V0001 would fail on its first table
+        and leave a failed run behind. Say how to adopt it instead."""
+        if self.history_rows(conn):
+            return
+        cur = conn.cursor()
+        cur.execute(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+            " AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME"
+        )
+        tables = [row[0] for row in cur.fetchall() if row[0] not in ENGINE_TABLES]
+        conn.commit()
+        if tables:
+            raise MigrationError(
+                f"{self.url.database} has {len(tables)} table(s) ({', '.join(tables[:3])}, ...) but no migration "
+                "history: adopt it with `travel baseline --version V` (V = the last version it already has; "
+                "the drift check proves it), then `travel migrate`"
+            )
 
     def _refuse_risky(self, todo) -> None:
         from .lint import lint_files  # lint builds scratch copies with this engine

@@ -200,3 +200,17 @@ def test_validate_revert_catches_an_undo_file_that_does_not_undo(empty_database,
         cli, ["--database-url", empty_database.unmasked(), "--project", str(tmp_path), "validate", "--revert"]
     )
     assert result.exit_code == 1 and "revert of schema/V0002__index.sql" in result.output
+
+
+def test_migrate_on_a_database_without_history_points_to_baseline(empty_database, tmp_path):
+    """Issue 13 problem 5: it failed at V0001 ("Fix the file") and recorded a failed run."""
+    project = write_project(tmp_path, {"schema/V0001__a.sql": V1, "schema/V0002__index.sql": V2})
+    conn = connect(empty_database, autocommit=True)
+    conn.cursor().execute("CREATE TABLE a (a_id INT PRIMARY KEY) ENGINE = InnoDB")
+    conn.close()
+    migrator = Migrator(empty_database, project, echo=lambda _: None)
+    with pytest.raises(MigrationError, match=r"has 1 table\(s\) \(a, \.\.\.\) but no migration history: .*baseline"):
+        migrator.migrate()
+    assert rows(empty_database, "SELECT COUNT(*) FROM schema_history") == [(0,)]
+    assert migrator_baseline(migrator, "0001") == ["schema/V0001__a.sql"]
+    assert migrator.migrate() == 1
