@@ -7,7 +7,7 @@ the product uses, through the harness function (what the CLI and API call), and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +38,6 @@ class Case:
     names: str  # the argument a refusal's message must name ("a|b": either)
     success_allowed: bool = False  # success is right too, when nothing was cut or lost
     harness_args: Callable[[World], tuple] | None = None  # where Python values differ from SQL ones
-    tags: set[str] = field(default_factory=set)
 
 
 def _segments(trip_id: Any) -> str:
