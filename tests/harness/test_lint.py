@@ -214,3 +214,22 @@ def test_migrate_on_a_database_without_history_points_to_baseline(empty_database
     assert rows(empty_database, "SELECT COUNT(*) FROM schema_history") == [(0,)]
     assert migrator_baseline(migrator, "0001") == ["schema/V0001__a.sql"]
     assert migrator.migrate() == 1
+
+
+def test_revert_and_repair_interrupted_through_the_cli(empty_database, tmp_path):
+    write_project(
+        tmp_path,
+        {"schema/V0001__a.sql": V1, "schema/V0002__index.sql": V2, "schema/U0002__index.sql": U2},
+    )
+
+    def run(*args):
+        return CliRunner().invoke(cli, ["--database-url", empty_database.unmasked(), "--project", str(tmp_path), *args])
+
+    assert run("migrate", "--lock-wait", "2", "--lock-retries", "1", "--lease-timeout", "10").exit_code == 0
+    result = run("revert", "--target", "0001")
+    assert result.exit_code == 0, result.output
+    assert "reverted 1 version(s): schema/U0002__index.sql" in result.output
+    assert run("revert", "--target", "0").exit_code == 1  # V0001 has no undo file
+    assert "valid:" in run("validate", "--revert").output
+    assert run("repair", "--interrupted", "maybe").exit_code == 2
+    assert "nothing to repair" in run("repair", "--interrupted", "applied").output
