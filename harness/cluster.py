@@ -154,6 +154,11 @@ class GaleraNode(LocalServer):
         hand_over(init_file, service_user())
         return init_file
 
+    def _tmpdir(self) -> Path:
+        path = super()._tmpdir()
+        hand_over(path, service_user())
+        return path
+
     # -- Galera state ----------------------------------------------------------------------
     def grastate(self) -> dict[str, str]:
         path = self.datadir / "grastate.dat"

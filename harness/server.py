@@ -292,7 +292,9 @@ class LocalServer:
             ]
         else:
             command = [binary, "--no-defaults", "--initialize-insecure", f"--datadir={self.datadir}", "--user=root"]
-        result = subprocess.run(command, capture_output=True, text=True)
+        # its bootstrap server's temporary tables in the server's own tmpdir, not /tmp (see _launch)
+        env = {**os.environ, "TMPDIR": str(self._tmpdir())}
+        result = subprocess.run(command, capture_output=True, text=True, env=env)
         if result.returncode != 0:
             raise ServerError(f"initialising {self.datadir} failed ({' '.join(command)}):\n{result.stderr[-2000:]}")
 
