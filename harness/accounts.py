@@ -1,19 +1,40 @@
-"""`travel accounts`: the three database accounts and what each may do.
+"""`travel accounts`: the database accounts of CONTRACT.md and exactly what each may do.
 
-- travel_app: EXECUTE on the database's routines only; it cannot read or write any table
-  directly (the procedures run as their definer).
-- travel_analyst: SELECT on every table and view, except users.password_hash.
-- travel_migrator: everything on the database, and on the scratch databases of the drift check.
+- travel_app (the API): EXECUTE on the customer procedures, and schema_status for its health
+  check; no table, no other routine. The procedures run as their definer.
+- travel_admin (carrier operations): EXECUTE on the administration procedures.
+- travel_analyst: SELECT on every table and view except user_credentials (password hashes):
+  no grant on that table at all, so no query, join or CHECKSUM TABLE can reach a hash.
+- travel_migrator: everything on the database and on the drift check's scratch databases, and
+  the right to read routine bodies (so `travel validate` works as it).
+Housekeeping (expire_reservations, purge_expired_reservations) runs from events as their
+definer; no account may call it, nor the internal routines (raise_error, release_seats, ...).
 """
 
 from __future__ import annotations
 
 import re
 
+from .db import is_mariadb
 from .errors import TravelError
 
-ACCOUNTS = ("travel_app", "travel_analyst", "travel_migrator")
-SECRET_COLUMNS = {"users": {"password_hash"}}
+CUSTOMER_ROUTINES = (
+    "register_user",
+    "get_login",
+    "record_login",
+    "search_trips",
+    "create_reservation",
+    "pay_reservation",
+    "cancel_reservation",
+    "get_reservation",
+    "list_reservations",
+    "schema_status",
+)
+ADMIN_ROUTINES = ("add_station", "add_carrier", "add_trip", "cancel_trip")
+EXECUTE_GRANTS = {"travel_app": CUSTOMER_ROUTINES, "travel_admin": ADMIN_ROUTINES}
+ACCOUNTS = ("travel_app", "travel_admin", "travel_analyst", "travel_migrator")
+# Tables no analyst query may touch in any way.
+SECRET_TABLES = frozenset({"user_credentials"})
 
 
 def _identifier(name: str) -> str:
@@ -33,37 +54,31 @@ def create_accounts(conn, database: str, passwords: dict[str, str], host: str = 
         cur.execute("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s", (account, host, password))
         cur.execute("ALTER USER %s@%s IDENTIFIED BY %s", (account, host, password))
         cur.execute("REVOKE ALL PRIVILEGES, GRANT OPTION FROM %s@%s", (account, host))
-        for grant in _grants(cur, account, db):
+        for grant in grants(conn, account, db):
             cur.execute(f"GRANT {grant} TO %s@%s", (account, host))
         done.append(account)
     conn.commit()
     return done
 
 
-def _grants(cur, account: str, db: str) -> list[str]:
-    if account == "travel_app":
-        return [f"EXECUTE ON `{db}`.*"]
+def grants(conn, account: str, db: str) -> list[str]:
+    """The GRANT clauses (privileges ON object) that make `account` able to do its job only."""
+    if account in EXECUTE_GRANTS:
+        return [f"EXECUTE ON PROCEDURE `{db}`.`{name}`" for name in EXECUTE_GRANTS[account]]
     if account == "travel_migrator":
         drift_pattern = db[:40].replace("_", "\\_") + "\\_drift\\_%"
-        return [f"ALL PRIVILEGES ON `{db}`.*", f"ALL PRIVILEGES ON `{drift_pattern}`.*"]
-    return _analyst_grants(cur, db)
+        # Routine bodies: MariaDB shows them to readers of mysql.proc, MySQL 8 to SHOW_ROUTINE.
+        bodies = "SELECT ON `mysql`.`proc`" if is_mariadb(conn) else "SHOW_ROUTINE ON *.*"
+        return [f"ALL PRIVILEGES ON `{db}`.*", f"ALL PRIVILEGES ON `{drift_pattern}`.*", bodies]
+    return _analyst_grants(conn, db)
 
 
-def _analyst_grants(cur, db: str) -> list[str]:
+def _analyst_grants(conn, db: str) -> list[str]:
+    cur = conn.cursor()
     cur.execute(
-        "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s"
-        " ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s ORDER BY TABLE_NAME",
         (db,),
     )
-    columns: dict[str, list[str]] = {}
-    for table, column in cur.fetchall():
-        columns.setdefault(table, []).append(column)
-    grants = []
-    for table, names in columns.items():
-        hidden = SECRET_COLUMNS.get(table, set())
-        if hidden:
-            visible = ", ".join(f"`{c}`" for c in names if c not in hidden)
-            grants.append(f"SELECT ({visible}) ON `{db}`.`{table}`")
-        else:
-            grants.append(f"SELECT ON `{db}`.`{table}`")
-    return grants
+    tables = [name for (name,) in cur.fetchall() if name not in SECRET_TABLES]
+    cur.close()
+    return [f"SELECT ON `{db}`.`{table}`" for table in tables]

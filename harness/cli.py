@@ -15,6 +15,7 @@ import mysql.connector
 
 from . import report_cli
 from .accounts import create_accounts
+from .clock import session_clock_warning
 from .baseline import baseline as run_baseline
 from .console import Heartbeat, port_problem, progress_bar, sql_client
 from .db import DatabaseUrl, connect
@@ -430,7 +431,10 @@ def docs(obj: Context, output_dir: str | None) -> None:
 
 
 @cli.command()
-@click.option("--app-password", envvar="TRAVEL_APP_PASSWORD", help="Password of travel_app (EXECUTE only).")
+@click.option("--app-password", envvar="TRAVEL_APP_PASSWORD", help="Password of travel_app (customer procedures).")
+@click.option(
+    "--admin-password", envvar="TRAVEL_ADMIN_PASSWORD", help="Password of travel_admin (administration procedures)."
+)
 @click.option("--analyst-password", envvar="TRAVEL_ANALYST_PASSWORD", help="Password of travel_analyst (read-only).")
 @click.option(
     "--migrator-password", envvar="TRAVEL_MIGRATOR_PASSWORD", help="Password of travel_migrator (schema owner)."
@@ -441,27 +445,33 @@ def docs(obj: Context, output_dir: str | None) -> None:
 def accounts(
     obj: Context,
     app_password: str | None,
+    admin_password: str | None,
     analyst_password: str | None,
     migrator_password: str | None,
     account_host: str,
 ) -> None:
-    """Create or update travel_app, travel_analyst and travel_migrator (those given a password).
+    """Create or update travel_app, travel_admin, travel_analyst and travel_migrator (those given a password).
 
-    Passwords come from options or TRAVEL_*_PASSWORD variables and are never printed. Re-run
-    after migrations that add tables, so the analyst can read them.
+    Each account can do exactly its job (docs/security.md): the app calls the customer
+    procedures, the admin the carrier ones, the analyst reads every table but the password
+    hashes, the migrator applies releases. Passwords come from options or TRAVEL_*_PASSWORD
+    variables and are never printed. Re-run after migrations that add tables or routines.
     Example: TRAVEL_APP_PASSWORD=... TRAVEL_ANALYST_PASSWORD=... travel accounts
     """
     given = {
         name: password
         for name, password in (
             ("travel_app", app_password),
+            ("travel_admin", admin_password),
             ("travel_analyst", analyst_password),
             ("travel_migrator", migrator_password),
         )
         if password
     }
     if not given:
-        raise click.UsageError("give at least one password (--app-password, --analyst-password, --migrator-password)")
+        raise click.UsageError(
+            "give at least one password (--app-password, --admin-password, --analyst-password, --migrator-password)"
+        )
     url = obj.url()
     conn = connect(url)
     try:
@@ -555,11 +565,13 @@ def events_status(obj: Context, fmt: str) -> None:
         cur.execute(EVENTS_QUERY)
         columns = [d[0] for d in cur.description]
         rows = cur.fetchall()
+        clock_warning = session_clock_warning(conn)
     finally:
         conn.close()
     click.echo(render(columns, rows, fmt))
-    for warning in scheduler_warnings(migrator):
-        click.echo(f"warning: {warning}", err=True)
+    for warning in [*scheduler_warnings(migrator), clock_warning]:
+        if warning:
+            click.echo(f"warning: {warning}", err=True)
 
 
 @seed.command("synthetic")

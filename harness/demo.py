@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import procedures as sp
+from .clock import use_session_clock
 from .errors import BusinessError
 from .seed import seed_reference
 
@@ -203,7 +204,13 @@ class DemoBuilder:
 
 
 def seed_demo(conn, root: Path, seed: int = 2026, progress: Callable[[str], None] = print) -> dict[str, int] | None:
-    """Load the demo data set; returns the booking outcomes, or None when it is already loaded."""
+    """Load the demo data set; returns the booking outcomes, or None when it is already loaded.
+
+    The story happens in the past and present, moved with SET timestamp, so the database's
+    clock is switched to follow the session (CONTRACT.md); `travel validate`, `/health` and
+    `travel events status` warn about it from then on.
+    """
+    use_session_clock(conn)
     seed_reference(conn, root)
     if sp.get_login(conn, MARKER_EMAIL) is not None:
         return None

@@ -331,7 +331,8 @@ def purge_expired_reservations(conn, older_than_days: int) -> int:
     return call_out(conn, "purge_expired_reservations", older_than_days)[0]
 
 
-def schema_status(conn) -> tuple[list[Row], str]:
-    """The latest history row per migration script, and the event scheduler's state."""
-    history, (scheduler,) = call_rows(conn, "schema_status")
-    return history, scheduler["event_scheduler"]
+def schema_status(conn) -> tuple[list[Row], str, str]:
+    """The latest history row per migration script, the event scheduler's state, and the
+    `session_clock` setting (`session` means any caller can move the procedures' clock)."""
+    history, (scheduler,), (clock,) = call_rows(conn, "schema_status")
+    return history, scheduler["event_scheduler"], clock["session_clock"]

@@ -176,9 +176,11 @@ class Generator:
             user_id = first_id + n
             joined = self.start - dt.timedelta(days=180) + dt.timedelta(seconds=self.rng.randrange(540 * 86400))
             name = f"{self.rng.choice(NAMES)} {self.rng.choice(SURNAMES)}"
-            rows.append((user_id, f"synthetic-{user_id}@travel-db.example", "synthetic-hash", name, joined))
+            rows.append((user_id, f"synthetic-{user_id}@travel-db.example", name, joined))
             users.append((user_id, joined))
-        self._insert("users", ("user_id", "email", "password_hash", "full_name", "created_at"), rows)
+        self._insert("users", ("user_id", "email", "full_name", "created_at"), rows)
+        credentials = [(user_id, "synthetic-hash", joined) for user_id, joined in users]
+        self._insert("user_credentials", ("user_id", "password_hash", "created_at"), credentials)
         self.conn.commit()
         self.progress(f"{len(users)} users")
         return users

@@ -2,7 +2,7 @@
 -- Errors: INVALID_ARGUMENT (code not 2-10 letters/digits, empty name, mode not air|rail|bus),
 --         DUPLICATE (code taken).
 -- Locks: inserts one carriers row; the unique code is the guard against a racing twin.
--- requires: raise_error
+-- requires: raise_error, utc_now
 DROP PROCEDURE IF EXISTS add_carrier;
 
 DELIMITER $$
@@ -30,6 +30,10 @@ BEGIN
         RESIGNAL;
     END;
 
+    -- The caller's session reaches in here: switch back on the checks this procedure relies on,
+    -- and let auto-increment choose the keys (SET insert_id could pick a key near the maximum).
+    SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
+
     IF v_code IS NULL OR v_code NOT REGEXP '^[A-Z0-9]{2,10}$' THEN
         CALL raise_error(50001, 'carrier code must be 2 to 10 letters or digits');
     ELSEIF COALESCE(CHAR_LENGTH(TRIM(p_name)), 0) = 0 THEN
@@ -39,7 +43,7 @@ BEGIN
     END IF;
 
     START TRANSACTION;
-    INSERT INTO carriers (code, name, mode, created_at) VALUES (v_code, TRIM(p_name), v_mode, UTC_TIMESTAMP());
+    INSERT INTO carriers (code, name, mode, created_at) VALUES (v_code, TRIM(p_name), v_mode, utc_now());
     SET p_carrier_id = LAST_INSERT_ID();
     COMMIT;
 END$$

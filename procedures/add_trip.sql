@@ -7,7 +7,7 @@
 --         unknown fare class, mixed currencies), NOT_FOUND (carrier or station), DUPLICATE (the
 --         carrier already runs this service number at this time).
 -- Locks: inserts the trip, its subtype row and its fares; nothing existing is locked.
--- requires: raise_error
+-- requires: raise_error, utc_now
 DROP PROCEDURE IF EXISTS add_trip;
 
 DELIMITER $$
@@ -48,6 +48,10 @@ BEGIN
         RESIGNAL;
     END;
 
+    -- The caller's session reaches in here: switch back on the checks this procedure relies on,
+    -- and let auto-increment choose the keys (SET insert_id could pick a key near the maximum).
+    SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
+
     SELECT
         carrier_id,
         mode
@@ -66,7 +70,9 @@ BEGIN
         CALL raise_error(50001, 'origin and destination must differ');
     ELSEIF COALESCE(CHAR_LENGTH(TRIM(p_service_number)), 0) = 0 THEN
         CALL raise_error(50001, 'service number must not be empty');
-    ELSEIF p_departs_at IS NULL OR p_arrives_at IS NULL OR p_arrives_at <= p_departs_at THEN
+    ELSEIF p_departs_at IS NULL OR p_departs_at < '2000-01-01' OR p_departs_at > '9000-01-01' THEN
+        CALL raise_error(50001, 'departs_at must be a real date and time (UTC)');
+    ELSEIF p_arrives_at IS NULL OR p_arrives_at <= p_departs_at OR p_arrives_at > '9000-01-01' THEN
         CALL raise_error(50001, 'arrives_at must be after departs_at');
     ELSEIF p_details IS NOT NULL AND (NOT JSON_VALID(p_details) OR JSON_TYPE(p_details) <> 'OBJECT') THEN
         CALL raise_error(50001, 'details must be a JSON object or NULL');
@@ -126,15 +132,15 @@ BEGIN
     )
     VALUES (
         v_carrier_id, v_mode, TRIM(p_service_number), v_origin_id, v_destination_id, p_departs_at, p_arrives_at,
-        UTC_TIMESTAMP()
+        utc_now()
     );
     SET p_trip_id = LAST_INSERT_ID();
     IF v_mode = 'air' THEN
-        INSERT INTO flights (trip_id, aircraft, created_at) VALUES (p_trip_id, v_vehicle, UTC_TIMESTAMP());
+        INSERT INTO flights (trip_id, aircraft, created_at) VALUES (p_trip_id, v_vehicle, utc_now());
     ELSEIF v_mode = 'rail' THEN
-        INSERT INTO trains (trip_id, train_type, created_at) VALUES (p_trip_id, v_vehicle, UTC_TIMESTAMP());
+        INSERT INTO trains (trip_id, train_type, created_at) VALUES (p_trip_id, v_vehicle, utc_now());
     ELSE
-        INSERT INTO buses (trip_id, vehicle, created_at) VALUES (p_trip_id, v_vehicle, UTC_TIMESTAMP());
+        INSERT INTO buses (trip_id, vehicle, created_at) VALUES (p_trip_id, v_vehicle, utc_now());
     END IF;
     INSERT INTO trip_fares (trip_id, fare_class_id, capacity, price, currency, created_at)
     SELECT
@@ -143,7 +149,7 @@ BEGIN
         j.capacity,
         CAST(j.price AS DECIMAL(12, 2)) AS price,
         j.currency,
-        UTC_TIMESTAMP() AS created_at
+        utc_now() AS created_at
     FROM
         JSON_TABLE(
             p_fares, '$[*]' COLUMNS (

@@ -7,7 +7,7 @@
 -- Concurrency: locks the reservation row FOR UPDATE first (so pay, cancel and expire of one
 -- reservation end in exactly one outcome), then release_seats updates fares in ascending
 -- (trip_id, fare_class_id) order. uq_refunds_reservation_id guards against a double refund.
--- requires: raise_error, release_seats
+-- requires: raise_error, release_seats, utc_now
 DROP PROCEDURE IF EXISTS cancel_reservation;
 
 DELIMITER $$
@@ -22,7 +22,7 @@ MODIFIES SQL DATA
 SQL SECURITY DEFINER
 COMMENT 'Cancels a reservation and refunds by the refund rules; returns the refund'
 BEGIN
-    DECLARE v_now DATETIME DEFAULT UTC_TIMESTAMP();
+    DECLARE v_now DATETIME DEFAULT utc_now();
     DECLARE v_owner BIGINT;
     DECLARE v_status VARCHAR(10);
     DECLARE v_currency CHAR(3);
@@ -37,6 +37,10 @@ BEGIN
         SET p_refund_amount = NULL;
         RESIGNAL;
     END;
+
+    -- The caller's session reaches in here: switch back on the checks this procedure relies on,
+    -- and let auto-increment choose the keys (SET insert_id could pick a key near the maximum).
+    SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
 
     -- READ COMMITTED: reads see what other sessions committed and searches take no gap locks.
     -- SET TRANSACTION needs no transaction open; START TRANSACTION would end one anyway.

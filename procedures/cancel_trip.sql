@@ -5,9 +5,11 @@
 -- Concurrency: locks the trip row FOR UPDATE first: bookings read their trips LOCK IN SHARE
 -- MODE, so no new hold can appear on it afterwards. Then the affected reservations FOR UPDATE
 -- (other procedures hold at most one reservation lock while waiting, or skip locked ones, so
--- the order among them cannot deadlock), then release_seats updates fares in ascending (trip_id,
--- fare_class_id) order: the same order as every other procedure.
--- requires: raise_error, release_seats
+-- the order among them cannot deadlock), then every fare of the trip (on_sale = 0), then
+-- release_seats updates fares in ascending (trip_id, fare_class_id) order: reservations before
+-- fares, as in every other procedure. No new hold can reach this trip's fares meanwhile: a
+-- booking takes the trip row LOCK IN SHARE MODE before any fare.
+-- requires: raise_error, release_seats, utc_now
 DROP PROCEDURE IF EXISTS cancel_trip;
 
 DELIMITER $$
@@ -17,7 +19,7 @@ MODIFIES SQL DATA
 SQL SECURITY DEFINER
 COMMENT 'Cancels a trip and every reservation on it, refunding paid ones in full'
 BEGIN
-    DECLARE v_now DATETIME DEFAULT UTC_TIMESTAMP();
+    DECLARE v_now DATETIME DEFAULT utc_now();
     DECLARE v_status VARCHAR(10);
     DECLARE v_departs DATETIME;
     DECLARE v_ids JSON;
@@ -27,6 +29,10 @@ BEGIN
         SET p_affected = NULL;
         RESIGNAL;
     END;
+
+    -- The caller's session reaches in here: switch back on the checks this procedure relies on,
+    -- and let auto-increment choose the keys (SET insert_id could pick a key near the maximum).
+    SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
 
     -- READ COMMITTED: reads see what other sessions committed and searches take no gap locks.
     -- SET TRANSACTION needs no transaction open; START TRANSACTION would end one anyway.
@@ -62,6 +68,11 @@ BEGIN
             WHERE s.trip_id = p_trip_id
         )
     FOR UPDATE;
+    -- Every fare of the trip stops selling. Bookings and payments update their fare guarded by
+    -- on_sale, so on Galera (node-local locks) a sale racing this cancel on another node writes
+    -- a common row and certification aborts one of the two.
+    UPDATE trip_fares SET on_sale = 0
+    WHERE trip_id = p_trip_id;
 
     IF p_affected > 0 THEN
         INSERT INTO refunds (reservation_id, amount, currency, refund_percent, reason, created_at)

@@ -13,8 +13,10 @@
 --   2. prices are read without a lock (nothing changes a price once the trip is added), so the
 --      reservation and its passengers are written before the fares are locked: a fare row is
 --      locked only from its seat update to the commit, which bounds bookings of one busy trip;
---   3. inventory is one guarded UPDATE per fare (held + sold + n <= capacity, checked with
---      ROW_COUNT()), never read-then-write; the CHECK ck_trip_fares_seats is the backstop;
+--   3. inventory is one guarded UPDATE per fare (on sale and held + sold + n <= capacity,
+--      checked with ROW_COUNT()), never read-then-write; the CHECK ck_trip_fares_seats is the
+--      backstop. cancel_trip clears on_sale on the same rows, so on Galera a booking and a
+--      cancel on two nodes write a common row and certification lets only one commit;
 --   4. fares are locked in ascending trip_id order, whatever order the customer listed them
 --      in, so A+B and B+A bookings cannot deadlock each other; and before the segment rows are
 --      inserted, whose foreign keys would otherwise take S locks on the fares first (two
@@ -24,7 +26,7 @@
 --      free at once, not when the event next runs.
 -- Cost: the segments are walked as JSON, one statement per step and no JSON_TABLE temporary
 -- tables (docs/benchmarks.md has the profile that led here).
--- requires: raise_error, reclaim_expired_holds
+-- requires: raise_error, reclaim_expired_holds, utc_now, is_past_date
 DROP PROCEDURE IF EXISTS create_reservation;
 
 DELIMITER $$
@@ -39,7 +41,7 @@ MODIFIES SQL DATA
 SQL SECURITY DEFINER
 COMMENT 'Holds seats for passengers on 1-4 trips; returns the reservation id'
 BEGIN
-    DECLARE v_now DATETIME DEFAULT UTC_TIMESTAMP();
+    DECLARE v_now DATETIME DEFAULT utc_now();
     DECLARE v_segment_count INT;
     DECLARE v_passenger_count INT;
     DECLARE v_index INT DEFAULT 0;
@@ -69,6 +71,7 @@ BEGIN
     DECLARE v_ref_taken INT DEFAULT 1;
     DECLARE v_attempts INT DEFAULT 0;
     DECLARE v_reclaimed INT;
+    DECLARE v_on_sale TINYINT;
     DECLARE v_alphabet CHAR(32) DEFAULT 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
     -- SELECT ... INTO that finds nothing leaves its variables as they were; each is reset first.
     DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
@@ -78,6 +81,10 @@ BEGIN
         SET p_reservation_id = NULL;
         RESIGNAL;
     END;
+
+    -- The caller's session reaches in here: switch back on the checks this procedure relies on,
+    -- and let auto-increment choose the keys (SET insert_id could pick a key near the maximum).
+    SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
 
     -- Validate the request before touching anything.
     IF p_segments IS NULL OR NOT JSON_VALID(p_segments) OR JSON_TYPE(p_segments) <> 'ARRAY' THEN
@@ -97,8 +104,10 @@ BEGIN
         IF
             JSON_TYPE(v_item) <> 'OBJECT'
             OR COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.trip_id')), '') NOT IN ('INTEGER', 'UNSIGNED INTEGER')
+            -- as text: MariaDB's JSON_TYPE calls 1e400 and 2^63 INTEGER; 18 digits fit a BIGINT
+            OR CAST(JSON_EXTRACT(v_item, '$.trip_id') AS CHAR) NOT REGEXP '^[1-9][0-9]{0,17}$'
             OR COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.fare_class')), '') <> 'STRING' THEN
-            CALL raise_error(50001, 'each segment needs an integer trip_id and a fare_class name');
+            CALL raise_error(50001, 'each segment needs a positive integer trip_id and a fare_class name');
         ELSEIF JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.fare_class')) NOT IN (
             'economy', 'premium', 'business', 'first'
         ) THEN
@@ -116,19 +125,15 @@ BEGIN
         IF
             JSON_TYPE(v_item) <> 'OBJECT'
             OR COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.full_name')), '') <> 'STRING'
-            OR CHAR_LENGTH(TRIM(JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.full_name')))) NOT BETWEEN 1 AND 200 THEN
+            OR CHAR_LENGTH(TRIM(JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.full_name')))) = 0
+            -- untrimmed: JSON_TABLE reads the name whole, and would cut it at 200 characters
+            OR CHAR_LENGTH(JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.full_name'))) > 200 THEN
             CALL raise_error(50001, 'each passenger needs a full_name of 1 to 200 characters');
         ELSEIF
             COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.birth_date')), 'NULL') NOT IN ('NULL', 'STRING')
             OR (
                 JSON_TYPE(JSON_EXTRACT(v_item, '$.birth_date')) = 'STRING'
-                AND COALESCE(
-                    JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.birth_date')) NOT REGEXP '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
-                    OR DATE(JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.birth_date')))
-                    <> JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.birth_date'))
-                    OR DATE(JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.birth_date'))) > DATE(v_now),
-                    1
-                )
+                AND NOT is_past_date(LEFT(JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.birth_date')), 20), v_now)
             ) THEN
             CALL raise_error(50001, 'birth_date must be a real past date written YYYY-MM-DD');
         END IF;
@@ -264,10 +269,17 @@ BEGIN
             WHERE
                 trip_id = v_trip_id
                 AND fare_class_id = v_fare_class_id
+                AND on_sale = 1
                 AND seats_held + seats_sold + v_passenger_count <= capacity;
             IF ROW_COUNT() > 0 THEN
                 LEAVE hold;
             ELSEIF v_reclaimed THEN
+                -- Off sale: cancel_trip committed since the trip was read (on another Galera node).
+                SELECT on_sale INTO v_on_sale FROM trip_fares
+                WHERE trip_id = v_trip_id AND fare_class_id = v_fare_class_id;
+                IF v_on_sale = 0 THEN
+                    CALL raise_error(50004, 'trip is cancelled');
+                END IF;
                 CALL raise_error(50003, CONCAT('not enough seats left on trip ', v_trip_id));
             END IF;
             CALL reclaim_expired_holds(v_trip_id, v_fare_class_id, v_now);

@@ -6,7 +6,7 @@
 -- or cancelled right now is left to that session (which decides its fate under the same row
 -- lock) and never waited for. Then release_seats updates fares in ascending (trip_id,
 -- fare_class_id) order, aggregated over the batch, so a large batch costs one update per fare.
--- requires: raise_error, release_seats
+-- requires: raise_error, release_seats, utc_now
 DROP PROCEDURE IF EXISTS expire_reservations;
 
 DELIMITER $$
@@ -16,7 +16,7 @@ MODIFIES SQL DATA
 SQL SECURITY DEFINER
 COMMENT 'Expires lapsed holds, at most a batch; returns how many'
 BEGIN
-    DECLARE v_now DATETIME DEFAULT UTC_TIMESTAMP();
+    DECLARE v_now DATETIME DEFAULT utc_now();
     DECLARE v_reservation_id BIGINT;
     DECLARE v_ids JSON DEFAULT JSON_ARRAY();
     DECLARE v_done INT DEFAULT 0;
@@ -35,6 +35,10 @@ BEGIN
         SET p_expired = NULL;
         RESIGNAL;
     END;
+
+    -- The caller's session reaches in here: switch back on the checks this procedure relies on,
+    -- and let auto-increment choose the keys (SET insert_id could pick a key near the maximum).
+    SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
 
     IF p_batch_size IS NULL OR p_batch_size NOT BETWEEN 1 AND 10000 THEN
         CALL raise_error(50001, 'batch size must be between 1 and 10000');

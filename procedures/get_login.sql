@@ -11,11 +11,12 @@ SQL SECURITY DEFINER
 COMMENT 'Returns user_id, password_hash, status for an email, or no row'
 BEGIN
     SELECT
-        user_id,
-        password_hash,
-        status
-    FROM users
-    WHERE email = LOWER(TRIM(p_email));
+        u.user_id,
+        c.password_hash,
+        u.status
+    FROM users AS u
+    INNER JOIN user_credentials AS c ON u.user_id = c.user_id
+    WHERE u.email = LOWER(TRIM(p_email));
 END$$
 
 DELIMITER ;

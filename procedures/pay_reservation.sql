@@ -14,9 +14,13 @@
 -- sold with one guarded UPDATE per fare in ascending (trip_id, fare_class_id) order and issues
 -- that fare's tickets: a fare row is locked only from its update to the commit. The segments'
 -- held_until is cleared last (changing it S-locks the fare through the foreign key).
--- uq_payments_idempotency_key is the last guard against a key used twice;
+-- The fare updates are guarded by on_sale, which cancel_trip clears: on Galera, where row locks
+-- are node-local, a payment and a trip cancellation on two nodes write a common row (the fare,
+-- and the reservation) and certification aborts one of them.
+-- Keys are scoped to their reservation and compared byte for byte (SHA-256 of the key as
+-- given): uq_payments_reservation_idempotency_key is the last guard against a key used twice;
 -- uq_tickets_trip_active_seat against a seat sold twice.
--- requires: raise_error
+-- requires: raise_error, utc_now
 DROP PROCEDURE IF EXISTS pay_reservation;
 
 DELIMITER $$
@@ -34,7 +38,7 @@ MODIFIES SQL DATA
 SQL SECURITY DEFINER
 COMMENT 'Pays a held reservation and issues its tickets; idempotent by key'
 BEGIN
-    DECLARE v_now DATETIME DEFAULT UTC_TIMESTAMP();
+    DECLARE v_now DATETIME DEFAULT utc_now();
     DECLARE v_request_hash CHAR(64);
     DECLARE v_known_payment BIGINT;
     DECLARE v_known_hash CHAR(64);
@@ -76,6 +80,10 @@ BEGIN
         RESIGNAL;
     END;
 
+    -- The caller's session reaches in here: switch back on the checks this procedure relies on,
+    -- and let auto-increment choose the keys (SET insert_id could pick a key near the maximum).
+    SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
+
     IF p_amount IS NULL OR p_amount < 0 THEN
         CALL raise_error(50001, 'amount must be zero or more');
     ELSEIF p_currency IS NULL OR p_currency COLLATE utf8mb4_bin NOT REGEXP '^[A-Z]{3}$' THEN
@@ -103,12 +111,16 @@ BEGIN
     FROM reservations
     WHERE reservation_id = p_reservation_id
     FOR UPDATE;
+    IF v_owner IS NULL OR v_owner <> p_user_id OR p_user_id IS NULL THEN
+        CALL raise_error(50002, 'reservation does not exist');
+    END IF;
+    -- Keys are scoped to the reservation and compared byte for byte (case and spaces count).
     SELECT
         payment_id,
         request_hash
     INTO v_known_payment, v_known_hash
     FROM payments
-    WHERE idempotency_key = p_idempotency_key;
+    WHERE reservation_id = p_reservation_id AND idempotency_key_hash = UNHEX(SHA2(p_idempotency_key, 256));
     IF v_known_payment IS NOT NULL THEN
         IF v_known_hash <> v_request_hash THEN
             CALL raise_error(50005, 'idempotency key was used for another request');
@@ -116,9 +128,7 @@ BEGIN
         SET p_payment_id = v_known_payment;
         COMMIT;
     ELSE
-        IF v_owner IS NULL OR v_owner <> p_user_id OR p_user_id IS NULL THEN
-            CALL raise_error(50002, 'reservation does not exist');
-        ELSEIF v_status = 'confirmed' THEN
+        IF v_status = 'confirmed' THEN
             CALL raise_error(50004, 'reservation is already paid');
         ELSEIF v_status = 'cancelled' THEN
             CALL raise_error(50004, 'reservation is cancelled');
@@ -134,8 +144,13 @@ BEGIN
         VALUES (p_reservation_id, p_amount, p_currency, p_method, p_idempotency_key, v_request_hash, v_now);
         SET p_payment_id = LAST_INSERT_ID();
 
+        -- Guarded by the state read above: on Galera a cancel or an expiry on another node writes
+        -- this row too, and certification lets only one of them commit.
         UPDATE reservations SET status = 'confirmed'
-        WHERE reservation_id = p_reservation_id;
+        WHERE reservation_id = p_reservation_id AND status = 'held';
+        IF ROW_COUNT() = 0 THEN
+            CALL raise_error(50004, 'reservation is no longer held');
+        END IF;
 
         -- an earlier SELECT ... INTO that found no row set v_done through the NOT FOUND handler
         SET v_done = 0;
@@ -151,9 +166,13 @@ BEGIN
                 seats_held = seats_held - v_seats,
                 seats_sold = seats_sold + v_seats,
                 seats_issued = LAST_INSERT_ID(seats_issued + v_seats)
-            WHERE trip_id = v_trip_id AND fare_class_id = v_fare_class_id AND seats_held >= v_seats;
+            WHERE
+                trip_id = v_trip_id
+                AND fare_class_id = v_fare_class_id
+                AND on_sale = 1
+                AND seats_held >= v_seats;
             IF ROW_COUNT() = 0 THEN
-                CALL raise_error(50004, 'held seats are missing from the fare; see integrity_violations');
+                CALL raise_error(50004, 'a trip of this reservation is cancelled, or its held seats are missing');
             END IF;
             SET v_last_seat = LAST_INSERT_ID();
             INSERT INTO tickets (ticket_number, reservation_id, passenger_id, trip_id, seat_no, created_at)

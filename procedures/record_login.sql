@@ -1,7 +1,7 @@
 -- record_login: records a login attempt (for security and the active_users report).
 -- Errors: NOT_FOUND (no such user), INVALID_ARGUMENT (success not given).
 -- Locks: inserts one login_events row.
--- requires: raise_error
+-- requires: raise_error, utc_now
 DROP PROCEDURE IF EXISTS record_login;
 
 DELIMITER $$
@@ -22,7 +22,11 @@ BEGIN
         RESIGNAL;
     END;
 
-    IF p_user_id IS NULL THEN
+    -- The caller's session reaches in here: switch back on the checks this procedure relies on,
+    -- and let auto-increment choose the keys (SET insert_id could pick a key near the maximum).
+    SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
+
+    IF p_user_id IS NULL OR p_user_id < 1 THEN
         CALL raise_error(50002, 'user does not exist');
     ELSEIF p_success IS NULL THEN
         CALL raise_error(50001, 'success must be true or false');
@@ -30,7 +34,7 @@ BEGIN
 
     START TRANSACTION;
     INSERT INTO login_events (user_id, success, ip, created_at)
-    VALUES (p_user_id, IF(p_success, 1, 0), NULLIF(TRIM(p_ip), ''), UTC_TIMESTAMP());
+    VALUES (p_user_id, IF(p_success, 1, 0), NULLIF(TRIM(p_ip), ''), utc_now());
     COMMIT;
 END$$
 

@@ -1,7 +1,7 @@
 -- register_user: creates a customer account; the email is stored trimmed and lower-cased.
 -- Errors: INVALID_ARGUMENT (bad email, empty hash or name), DUPLICATE (email registered).
--- Locks: inserts one users row; uq_users_email is the guard against two racing sign-ups.
--- requires: raise_error
+-- Locks: inserts one users row and its user_credentials row; uq_users_email is the guard against two racing sign-ups.
+-- requires: raise_error, utc_now
 DROP PROCEDURE IF EXISTS register_user;
 
 DELIMITER $$
@@ -29,6 +29,10 @@ BEGIN
         RESIGNAL;
     END;
 
+    -- The caller's session reaches in here: switch back on the checks this procedure relies on,
+    -- and let auto-increment choose the keys (SET insert_id could pick a key near the maximum).
+    SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
+
     IF v_email IS NULL OR v_email NOT REGEXP '^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$' THEN
         CALL raise_error(50001, 'email is not a valid address');
     ELSEIF COALESCE(CHAR_LENGTH(p_password_hash), 0) = 0 THEN
@@ -38,9 +42,11 @@ BEGIN
     END IF;
 
     START TRANSACTION;
-    INSERT INTO users (email, password_hash, full_name, phone, created_at)
-    VALUES (v_email, p_password_hash, TRIM(p_full_name), NULLIF(TRIM(p_phone), ''), UTC_TIMESTAMP());
+    INSERT INTO users (email, full_name, phone, created_at)
+    VALUES (v_email, TRIM(p_full_name), NULLIF(TRIM(p_phone), ''), utc_now());
     SET p_user_id = LAST_INSERT_ID();
+    INSERT INTO user_credentials (user_id, password_hash, created_at)
+    VALUES (p_user_id, p_password_hash, utc_now());
     COMMIT;
 END$$
 

@@ -1,7 +1,8 @@
 -- schema_status: what the API's health check needs to know about the schema, for an account
 -- (travel_app) that may only execute routines.
 -- Result sets: 1) the latest schema_history row of every script (the columns of
--- `travel info`'s query); 2) one row `event_scheduler` (ON, OFF or DISABLED).
+-- `travel info`'s query); 2) one row `event_scheduler` (ON, OFF or DISABLED); 3) one row
+-- `session_clock` (server, or session: SET timestamp moves the procedures' clock; warn).
 -- Errors: none. Reads only; the caller compares the history with the files it ships.
 DROP PROCEDURE IF EXISTS schema_status;
 
@@ -48,6 +49,9 @@ BEGIN
     ORDER BY installed_rank;
 
     SELECT @@GLOBAL.event_scheduler AS event_scheduler;
+
+    SELECT COALESCE(MAX(setting_value), 'server') AS session_clock FROM settings
+    WHERE setting_key = 'session_clock';
 END$$
 
 DELIMITER ;

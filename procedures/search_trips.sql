@@ -8,7 +8,7 @@
 --         origin or destination station).
 -- Locks: none: a plain read (idx_trips_route_departs_at, then lapsed holds per fare by
 -- idx_reservation_segments_trip_fare_held_until).
--- requires: raise_error
+-- requires: raise_error, utc_now
 DROP PROCEDURE IF EXISTS search_trips;
 
 DELIMITER $$
@@ -24,7 +24,7 @@ READS SQL DATA
 SQL SECURITY DEFINER
 COMMENT 'Trips with free seats between two stations on a date'
 BEGIN
-    DECLARE v_now DATETIME DEFAULT UTC_TIMESTAMP();
+    DECLARE v_now DATETIME DEFAULT utc_now();
     DECLARE v_origin_id INT;
     DECLARE v_destination_id INT;
     DECLARE v_origin_code VARCHAR(10);

@@ -11,10 +11,13 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from harness.clock import use_session_clock
 from harness.db import COLLATION, DatabaseUrl, connect
 from harness.migrate import Migrator
 from harness.project import Project
@@ -91,8 +94,58 @@ def empty_database(server_url: DatabaseUrl, request) -> Iterator[DatabaseUrl]:
     drop_database(url)
 
 
+def migrate(url: DatabaseUrl, *, session_clock: bool = True) -> DatabaseUrl:
+    """Apply the project's migrations; with `session_clock`, SET timestamp moves the procedures'
+    clock (CONTRACT.md), as tests move time that way."""
+    Migrator(url, Project(REPO_ROOT), echo=lambda _: None).migrate()
+    if session_clock:
+        conn = connect(url)
+        use_session_clock(conn)
+        conn.close()
+    return url
+
+
 @pytest.fixture(scope="module")
 def migrated_url(database_url: DatabaseUrl) -> DatabaseUrl:
-    """The module's database with the project's migrations applied."""
-    Migrator(database_url, Project(REPO_ROOT), echo=lambda _: None).migrate()
-    return database_url
+    """The module's database with the project's migrations applied, on the session clock."""
+    return migrate(database_url)
+
+
+@pytest.fixture(scope="module")
+def server_clock_url(server_url: DatabaseUrl, request) -> Iterator[DatabaseUrl]:
+    """A migrated database on the server's own clock (the production default)."""
+    url = create_database(server_url, request.module.__name__.rsplit(".", 1)[-1] + "_server_clock")
+    yield migrate(url, session_clock=False)
+    drop_database(url)
+
+
+ACCOUNT_PASSWORDS = {
+    "app": "app-secret-1",
+    "admin": "admin-secret-1",
+    "analyst": "analyst-secret-1",
+    "migrator": "migrator-secret-1",
+}
+
+
+@contextmanager
+def database_accounts(url: DatabaseUrl) -> Iterator[dict[str, DatabaseUrl]]:
+    """The four accounts of CONTRACT.md on `url`'s database (through `travel accounts`), as URLs
+    keyed app, admin, analyst, migrator; dropped afterwards. Accounts are server-wide: one
+    database's accounts at a time."""
+    from click.testing import CliRunner
+
+    from harness.cli import cli
+
+    args = ["--database-url", url.unmasked(), "accounts"]
+    for name, password in ACCOUNT_PASSWORDS.items():
+        args += [f"--{name}-password", password]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "secret" not in result.output  # passwords are never printed
+    try:
+        yield {name: replace(url, user=f"travel_{name}", password=pw) for name, pw in ACCOUNT_PASSWORDS.items()}
+    finally:
+        conn = connect(url, autocommit=True)
+        for name in ACCOUNT_PASSWORDS:
+            conn.cursor().execute(f"DROP USER IF EXISTS 'travel_{name}'@'%'")
+        conn.close()

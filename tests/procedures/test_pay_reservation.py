@@ -65,9 +65,31 @@ def test_same_call_three_times_is_one_payment(shop):
         shop.conn, reservation_id, user, "84.01", "EUR", "card", "same-key"))  # fmt: skip
     assert_fails_unchanged(shop.url, 50005, lambda: sp.pay_reservation(
         shop.conn, reservation_id, user, "84.00", "EUR", "wallet", "same-key"))  # fmt: skip
-    other = shop.book(user, shop.trip(price="84.00"))
-    assert_fails_unchanged(shop.url, 50005, lambda: sp.pay_reservation(
-        shop.conn, other, user, "84.00", "EUR", "card", "same-key"))  # fmt: skip
+
+
+def test_keys_are_scoped_to_their_reservation(shop):
+    """Another customer who takes `pay-<id>` first cannot block the owner's payment."""
+    owner, intruder = shop.user(), shop.user()
+    trip = shop.trip(price="10.00")
+    mine, theirs = shop.book(owner, trip), shop.book(intruder, trip)
+    key = f"pay-{mine}"
+    first = sp.pay_reservation(shop.conn, theirs, intruder, "10.00", "EUR", "card", key)
+    second = sp.pay_reservation(shop.conn, mine, owner, "10.00", "EUR", "card", key)
+    assert first != second
+    assert shop.reservation(mine)["status"] == "confirmed"
+    # and a replay on the reservation returns its own payment
+    assert sp.pay_reservation(shop.conn, mine, owner, "10.00", "EUR", "card", key) == second
+
+
+@pytest.mark.parametrize("twin", ["KEY-1", "key-1 ", "kéy-1", "key-1\t"])
+def test_keys_differing_in_case_or_trailing_space_are_different_keys(shop, twin):
+    """The key's collation once made `KEY-1` and `key-1 ` the same key as `key-1`."""
+    user = shop.user()
+    reservation_id = shop.book(user, shop.trip(price="10.00"))
+    sp.pay_reservation(shop.conn, reservation_id, user, "10.00", "EUR", "card", "key-1")
+    # a different key on a paid reservation is a new payment attempt: INVALID_STATE, not a replay
+    assert_fails_unchanged(shop.url, 50004, lambda: sp.pay_reservation(
+        shop.conn, reservation_id, user, "10.00", "EUR", "card", twin))  # fmt: skip
 
 
 def test_a_replay_after_expiry_still_returns_the_payment(shop):

@@ -58,7 +58,8 @@ def world(cur):
         price="100.00",
         currency="EUR",
     )
-    ids["user"] = insert(cur, "users", email="ada@example.com", password_hash="x", full_name="Ada")
+    ids["user"] = insert(cur, "users", email="ada@example.com", full_name="Ada")
+    insert(cur, "user_credentials", user_id=ids["user"], password_hash="x")
     ids["reservation"] = insert(
         cur,
         "reservations",

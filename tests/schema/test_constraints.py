@@ -53,8 +53,11 @@ CASES = {
     "ck_refund_rules_refund_percent": (CHECK, lambda c, i: c.execute("UPDATE refund_rules SET refund_percent = -5")),
     "ck_tickets_status": (CHECK, lambda c, i: (confirm_with_ticket(c, i), c.execute("UPDATE tickets SET status = 'used'"))),
     # unique rules
-    "uq_users_email": (DUPLICATE, lambda c, i: insert(c, "users", email="ada@example.com", password_hash="y",
-                                                      full_name="Other")),
+    "uq_users_email": (DUPLICATE, lambda c, i: insert(c, "users", email="ada@example.com", full_name="Other")),
+    "ck_user_credentials_password_hash": (CHECK, lambda c, i: c.execute("UPDATE user_credentials SET password_hash = ''")),
+    "ck_trip_fares_on_sale": (CHECK, lambda c, i: c.execute("UPDATE trip_fares SET on_sale = 2")),
+    "fk_user_credentials_users": (FOREIGN_KEY, lambda c, i: insert(c, "user_credentials", user_id=999999,
+                                                                   password_hash="x")),
     "uq_stations_code": (DUPLICATE, lambda c, i: insert(c, "stations", code="XAA", name="n", city="c", country="DE")),
     "uq_carriers_code": (DUPLICATE, lambda c, i: insert(c, "carriers", code="XA", name="n", mode="bus")),
     "uq_trips_carrier_service_departure": (DUPLICATE, lambda c, i: insert(c, "trips", **trip_row(
@@ -65,7 +68,7 @@ CASES = {
     "uq_reservation_segments_reservation_trip": (DUPLICATE, lambda c, i: insert(
         c, "reservation_segments", reservation_id=i["reservation"], segment_no=2, trip_id=i["trip"],
         fare_class_id=1, unit_price="1", seats=1)),
-    "uq_payments_idempotency_key": (DUPLICATE, lambda c, i: (confirm_with_ticket(c, i), insert(
+    "uq_payments_reservation_idempotency_key": (DUPLICATE, lambda c, i: (confirm_with_ticket(c, i), insert(
         c, "payments", reservation_id=i["reservation"], amount="1", currency="EUR", method="card",
         idempotency_key="k-0000000000001", request_hash="1" * 64))),
     "uq_tickets_trip_active_seat": (DUPLICATE, lambda c, i: (confirm_with_ticket(c, i), insert(
