@@ -5,8 +5,9 @@
 - travel_admin (carrier operations): EXECUTE on the administration procedures.
 - travel_analyst: SELECT on every table and view except user_credentials (password hashes):
   no grant on that table at all, so no query, join or CHECKSUM TABLE can reach a hash.
-- travel_migrator: everything on the database and on the drift check's scratch databases, and
-  the right to read routine bodies (so `travel validate` works as it).
+- travel_migrator: everything on the database and on the drift check's scratch databases, the
+  right to read routine bodies (so `travel validate` works as it), and PROCESS (to name the
+  sessions a migration waits on).
 Housekeeping (expire_reservations, purge_expired_reservations) runs from events as their
 definer; no account may call it, nor the internal routines (raise_error, release_seats, ...).
 """
@@ -69,7 +70,8 @@ def grants(conn, account: str, db: str) -> list[str]:
         drift_pattern = db[:40].replace("_", "\\_") + "\\_drift\\_%"
         # Routine bodies: MariaDB shows them to readers of mysql.proc, MySQL 8 to SHOW_ROUTINE.
         bodies = "SELECT ON `mysql`.`proc`" if is_mariadb(conn) else "SHOW_ROUTINE ON *.*"
-        return [f"ALL PRIVILEGES ON `{db}`.*", f"ALL PRIVILEGES ON `{drift_pattern}`.*", bodies]
+        # PROCESS: `migrate` names the sessions whose metadata locks its DDL waits on.
+        return [f"ALL PRIVILEGES ON `{db}`.*", f"ALL PRIVILEGES ON `{drift_pattern}`.*", bodies, "PROCESS ON *.*"]
     return _analyst_grants(conn, db)
 
 

@@ -32,6 +32,9 @@ BEGIN
 
     IF p_date IS NULL THEN
         CALL raise_error(50001, 'date is required');
+    ELSEIF p_date < '1000-01-01' THEN
+        -- '0000-00-00' binds to a DATE parameter without complaint on MariaDB
+        CALL raise_error(50001, 'date must be a real calendar date');
     ELSEIF p_passengers IS NULL OR p_passengers NOT BETWEEN 1 AND 9 THEN
         CALL raise_error(50001, 'passengers must be between 1 and 9');
     ELSEIF p_mode IS NOT NULL AND p_mode NOT IN ('air', 'rail', 'bus') THEN
