@@ -15,8 +15,8 @@ import mysql.connector
 
 from . import report_cli
 from .accounts import create_accounts
-from .clock import session_clock_warning
 from .baseline import baseline as run_baseline
+from .clock import session_clock_warning
 from .console import Heartbeat, port_problem, progress_bar, sql_client
 from .db import DatabaseUrl, connect
 from .demo import seed_demo
