@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/booking.py            # 20 s per run: 1, 8 and 32 threads
     .venv/bin/python bench/booking.py --quick    # 5 s per run
+    .venv/bin/python bench/booking.py --baseline 69436a2 [--rounds 3] [--seconds 20]
 
 In one run on one server (the local server unless --database-url): sysbench's own
 `oltp_write_only` and the booking workload of bench/sysbench/booking.lua (hold one seat with
@@ -10,6 +11,10 @@ create_reservation, pay it with pay_reservation) spread over 1,000 trips and on 
 end with exactly 500 seats sold and integrity_violations empty. A booking event is two durable
 transactions and an oltp_write_only transaction one, so about 0.5x is the commit-bound ceiling.
 Figures go into docs/benchmarks.md (section `booking`).
+
+With --baseline REV (bench/booking_baseline.py) the schema and procedures of git revision REV go
+into a second database on the same server, and rounds interleave REV's and today's procedures
+with `oltp_write_only`, so that the noise of a shared machine hits both sides alike.
 """
 
 from __future__ import annotations
@@ -43,8 +48,8 @@ def add_trips(conn, count: int, capacity: int, departs: dt.datetime) -> int:
     return ids[0]
 
 
-def prepare(url) -> dict[str, int]:
-    conn = fresh_database(url)
+def prepare(url, project_root=None, oltp: bool = True) -> dict[str, int]:
+    conn = fresh_database(url, project_root)
     user_id = sp.register_user(conn, "bench@travel-db.example", "bench-hash", "Bench Traveller", None)
     base = dt.datetime(2031, 1, 1, 6, 0)
     world = {
@@ -54,6 +59,8 @@ def prepare(url) -> dict[str, int]:
         "sellout": add_trips(conn, 1, 500, base + dt.timedelta(days=31)),
     }
     conn.close()
+    if not oltp:
+        return world
     recreate_database(url.with_database("sbtest"))
     sysbench(url.with_database("sbtest"), ["oltp_write_only", "--tables=4", "--table-size=100000", "prepare"])
     return world
@@ -97,10 +104,11 @@ def histogram_percentile(output: str, pct: float) -> float:
     return 0.0
 
 
-def run_booking(url, world: dict[str, int], threads: int, seconds: int, first: int, trips: int) -> dict[str, float]:
+def run_booking(url, world: dict[str, int], threads: int, seconds: int, first: int, trips: int,
+                call: str = "hold_pay") -> dict[str, float]:  # fmt: skip
     out = sysbench(url, [
         str(LUA), f"--threads={threads}", f"--time={seconds}", "--mysql-ignore-errors=1213,1205,50003", "--histogram",
-        f"--first_trip={first}", f"--trips={trips}", f"--user_id={world['user_id']}", "run",
+        f"--first_trip={first}", f"--trips={trips}", f"--user_id={world['user_id']}", f"--call={call}", "run",
     ])  # fmt: skip
     return parse(out)
 
@@ -130,8 +138,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5 s per run instead of 20 s")
     parser.add_argument("--threads", type=int, nargs="*", default=[1, 8, 32])
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--baseline", metavar="REV", help="interleave rounds against git revision REV's procedures")
+    parser.add_argument("--rounds", type=int, default=3, help="with --baseline: interleaved rounds (default 3)")
+    parser.add_argument("--seconds", type=int, help="seconds per run (default 20, --quick 5)")
     args = parser.parse_args()
-    seconds = 5 if args.quick else 20
+    seconds = args.seconds or (5 if args.quick else 20)
+    if args.baseline:
+        from booking_baseline import compare
+
+        return compare(args, seconds)
 
     url = bench_url(args.database_url).with_database(DATABASE)
     world = prepare(url)

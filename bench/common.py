@@ -55,12 +55,14 @@ def recreate_database(url: DatabaseUrl) -> None:
     )
 
 
-def fresh_database(url: DatabaseUrl):
-    """`url.database` recreated, migrated and given the reference data; returns a connection."""
+def fresh_database(url: DatabaseUrl, project_root: Path | None = None):
+    """`url.database` recreated, migrated and given the reference data; returns a connection.
+    `project_root`: another checkout's schema, procedures, views and seeds (a baseline)."""
+    root = project_root or ROOT
     recreate_database(url)
-    Migrator(url, Project(ROOT), echo=lambda _: None).migrate()
+    Migrator(url, Project(root), echo=lambda _: None).migrate()
     conn = connect(url)
-    seed_reference(conn, ROOT)
+    seed_reference(conn, root)
     return conn
 
 
