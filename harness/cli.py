@@ -13,12 +13,13 @@ from pathlib import Path
 import click
 import mysql.connector
 
+from . import cluster as cluster_mod
 from . import report_cli
 from .accounts import create_accounts
 from .baseline import baseline as run_baseline
 from .clock import session_clock_warning
 from .console import Heartbeat, port_problem, progress_bar, sql_client
-from .db import DatabaseUrl, connect
+from .db import DatabaseUrl, connect, read_your_writes
 from .demo import seed_demo
 from .docs import write as write_docs
 from .drift import scheduler_warnings
@@ -52,8 +53,8 @@ class Context:
 
     def url(self) -> DatabaseUrl:
         """The URL given, else the local server's (started now if needed, saying so)."""
-        if self.database_url:
-            return DatabaseUrl.parse(self.database_url)
+        if self.database_url:  # on Galera, with read-your-writes (wsrep_sync_wait = 1)
+            return read_your_writes(DatabaseUrl.parse(self.database_url))
         server = _local_server()
         state, started = server.start()
         if started:
@@ -166,6 +167,113 @@ def server_status(fmt: str) -> None:
     Exits 1 when it is not running. Example: travel server status --format json
     """
     status = _local_server().status()
+    click.echo(render(list(status), [list(status.values())], fmt))
+    if not status["running"]:
+        sys.exit(1)
+
+
+# -- cluster --------------------------------------------------------------------------
+@cli.group("cluster")
+def cluster_group() -> None:
+    """A local Galera cluster on loopback under .travel/cluster/, and a replica for analysts.
+
+    For development, tests and benchmarks (harness/cluster.py; docs/operations.md, "Running on
+    Galera"). Example: travel cluster start --nodes 3 && travel cluster status
+    """
+
+
+@cluster_group.command("start")
+@click.option("--nodes", type=click.IntRange(1, 9), default=3, show_default=True,
+              help="Nodes of a new cluster (its first start fixes the number).")  # fmt: skip
+@reports_errors
+def cluster_start(nodes: int) -> None:
+    """Start every node (a stopped cluster bootstraps from the node safe to bootstrap), enable
+    the events on each, and print the nodes' URLs.
+
+    Example: travel cluster start --nodes 3
+    """
+    for line in cluster_mod.start_local(nodes):
+        click.echo(line)
+
+
+@cluster_group.command("stop")
+@reports_errors
+def cluster_stop() -> None:
+    """Stop the nodes cleanly, node1 last (so the next start bootstraps from it).
+
+    Example: travel cluster stop
+    """
+    stopped = cluster_mod.Cluster(cluster_mod.CLUSTER_DIR).stop()
+    click.echo(f"stopped {sum(stopped)} node(s)" if any(stopped) else "not running")
+
+
+@cluster_group.command("status")
+@output_options
+@reports_errors
+def cluster_status(fmt: str) -> None:
+    """Each node: port, pid, Galera state, cluster size, last committed seqno.
+
+    Exits 1 when no node runs. Example: travel cluster status --format json
+    """
+    rows = cluster_mod.Cluster(cluster_mod.CLUSTER_DIR).status()
+    click.echo(render(list(rows[0]), [list(row.values()) for row in rows], fmt))
+    if not any(row["running"] for row in rows):
+        sys.exit(1)
+
+
+@cluster_group.command("url")
+@click.option("--node", type=click.IntRange(1, 9), default=1, show_default=True, help="Which node.")
+@reports_errors
+def cluster_url(node: int) -> None:
+    """Print a node's URL with root's password and read-your-writes on.
+
+    Example: export TRAVEL_DATABASE_URL=$(travel cluster url --node 2)
+    """
+    click.echo(cluster_mod.node_url(node))
+
+
+@cluster_group.group("replica")
+def cluster_replica() -> None:
+    """An asynchronous replica of node1 for analysts (under .travel/cluster/replica/).
+
+    Example: travel cluster replica start
+    """
+
+
+@cluster_replica.command("start")
+@reports_errors
+def cluster_replica_start() -> None:
+    """Start the replica; the first time, load it from a dump of node1 and attach it.
+
+    Example: travel cluster replica start
+    """
+    for line in cluster_mod.replica_lines():
+        click.echo(line)
+
+
+@cluster_replica.command("stop")
+@reports_errors
+def cluster_replica_stop() -> None:
+    """Stop the replica (it resumes replicating where it stopped on the next start).
+
+    Example: travel cluster replica stop
+    """
+    stopped = cluster_mod.replica_of(cluster_mod.Cluster(cluster_mod.CLUSTER_DIR)).stop()
+    click.echo("stopped" if stopped else "not running")
+
+
+@cluster_replica.command("status")
+@output_options
+@reports_errors
+def cluster_replica_status(fmt: str) -> None:
+    """Whether the replica runs, replicates, and how far behind it is.
+
+    Exits 1 when it is not running. Example: travel cluster replica status
+    """
+    replica = cluster_mod.replica_of(cluster_mod.Cluster(cluster_mod.CLUSTER_DIR))
+    status = {"running": replica.state() is not None}
+    if status["running"]:
+        status |= replica.replication()
     click.echo(render(list(status), [list(status.values())], fmt))
     if not status["running"]:
         sys.exit(1)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from .db import with_retry
 from .demo import FIRST_NAMES as NAMES
 from .demo import LAST_NAMES as SURNAMES
 from .errors import TravelError
@@ -59,6 +60,10 @@ class Fare:
     issued: int = 0
 
 
+# ids left free before a reserved block (see Generator._next_id)
+ID_MARGIN = 1000
+
+
 @dataclass
 class Trip:
     trip_id: int
@@ -83,9 +88,24 @@ class Generator:
         self.rules = self._refund_rules()
 
     # -- helpers ---------------------------------------------------------------------------
-    def _next_id(self, table: str, key: str) -> int:
+    def _next_id(self, table: str, key: str, count: int) -> int:
+        """The first of `count` ids reserved for this load: past the largest id and the table's
+        auto-increment counter, which is then moved past the block, so no other session (on any
+        Galera node) is handed one of them. Not MAX + 1 alone: a concurrent insert may take it,
+        and on Galera auto-increment values step by the cluster size (COMPAT.md)."""
+        self.conn.commit()  # ALTER TABLE commits; nothing of ours may be half-written then
         self.cur.execute(f"SELECT COALESCE(MAX({key}), 0) + 1 FROM {table}")
-        return int(self.cur.fetchone()[0])
+        first = int(self.cur.fetchone()[0])
+        self.cur.execute(
+            "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s",
+            (table,),
+        )
+        counter = self.cur.fetchone()
+        # Each Galera node keeps its own counter: another node may hand out a few ids past ours
+        # before the ALTER (replicated in total order) moves every counter past the block.
+        first = max(first, int(counter[0] or 0)) + ID_MARGIN if counter else first
+        self.cur.execute(f"ALTER TABLE {table} AUTO_INCREMENT = {first + count}")
+        return first
 
     def _insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         """Multi-row INSERTs of BATCH rows at most: under max_allowed_packet (100,000 trips of
@@ -128,7 +148,7 @@ class Generator:
     def make_trips(self) -> list[Trip]:
         routes = self.routes()
         count = self.trip_count
-        first_id = self._next_id("trips", "trip_id")
+        first_id = self._next_id("trips", "trip_id", count)
         cumulative, total = [], 0.0
         for rank in range(len(routes)):  # Zipf popularity: a few routes carry most trips
             total += 1 / (rank + 1) ** 0.9
@@ -170,7 +190,7 @@ class Generator:
 
     def make_users(self) -> list[tuple[int, dt.datetime]]:
         count = max(100, self.target // 8)
-        first_id = self._next_id("users", "user_id")
+        first_id = self._next_id("users", "user_id", count)
         users, rows = [], []
         for n in range(count):
             user_id = first_id + n
@@ -187,7 +207,7 @@ class Generator:
 
     # -- bookings --------------------------------------------------------------------------
     def make_reservations(self, trips: list[Trip], users: list[tuple[int, dt.datetime]], bar) -> dict[str, int]:
-        next_id = self._next_id("reservations", "reservation_id")
+        next_id = self.first_reservation = self._next_id("reservations", "reservation_id", self.target)
         outcomes: dict[str, int] = {}
         made = 0
         while made < self.target:
@@ -284,13 +304,21 @@ class Generator:
         """The status history trigger stamped rows with the load time; date them as generated
         (10,000 reservations a statement, so no transaction is huge)."""
         for low in range(first_id, last_id + 1, 10000):
-            self.cur.execute(
-                "UPDATE reservation_status_history AS h INNER JOIN reservations AS r USING (reservation_id)"
-                " SET h.changed_at = r.created_at, h.created_at = r.created_at"
-                " WHERE h.reservation_id BETWEEN %s AND %s",
-                (low, min(low + 9999, last_id)),
-            )
-            self.conn.commit()
+
+            def dated(low: int = low) -> None:  # a certification failure (Galera) retries the range
+                try:
+                    self.cur.execute(
+                        "UPDATE reservation_status_history AS h INNER JOIN reservations AS r USING (reservation_id)"
+                        " SET h.changed_at = r.created_at, h.created_at = r.created_at"
+                        " WHERE h.reservation_id BETWEEN %s AND %s",
+                        (low, min(low + 9999, last_id)),
+                    )
+                    self.conn.commit()
+                except Exception:
+                    self.conn.rollback()
+                    raise
+
+            with_retry(dated)
 
 
 @dataclass
@@ -305,11 +333,11 @@ class Batch:
     last_outcome: str = ""
 
     def write(self, gen: Generator) -> None:
+        first_passenger = gen._next_id("passengers", "passenger_id", len(self.passengers))
         gen._insert("reservations", ("reservation_id", "booking_ref", "user_id", "status", "total_amount", "currency",
                                      "expires_at", "first_departs_at", "created_at"), self.reservations)  # fmt: skip
         gen._insert("reservation_segments", ("reservation_id", "segment_no", "trip_id", "fare_class_id", "unit_price",
                                              "seats", "created_at"), self.segments)  # fmt: skip
-        first_passenger = gen._next_id("passengers", "passenger_id")
         gen._insert("passengers", ("passenger_id", "reservation_id", "passenger_no", "full_name", "birth_date",
                                    "created_at"),
                     [(first_passenger + i, *row) for i, row in enumerate(self.passengers)])  # fmt: skip
@@ -343,12 +371,11 @@ def generate(
     gen.cur.execute("SET timestamp = UNIX_TIMESTAMP(%s)", (until,))
     trips = gen.make_trips()
     users = gen.make_users()
-    first_reservation = gen._next_id("reservations", "reservation_id")
     bar = bar_factory(reservations) if bar_factory else _NullBar()
     with bar:
         outcomes = gen.make_reservations(trips, users, bar)
     gen.set_counters(trips)
-    gen.date_history(first_reservation, gen._next_id("reservations", "reservation_id") - 1)
+    gen.date_history(gen.first_reservation, gen.first_reservation + reservations - 1)
     gen.cur.execute("SET timestamp = DEFAULT")
     return outcomes
 
