@@ -25,7 +25,7 @@ from tabulate import tabulate
 from .db import DatabaseUrl, connect
 from .output import json_value, render
 from .relative_dates import FORMS
-from .reports import COLUMN_TYPES, Catalog, ParameterError, Report, ReportError, load_catalog, run
+from .reports import Catalog, ParameterError, Report, ReportError, load_catalog, run
 
 REPORT_FORMATS = ("table", "csv", "json", "md", "html", "xlsx")
 ANALYST = "travel_analyst"
@@ -113,10 +113,6 @@ def examples(report: Report) -> list[str]:
 
 def _indented(text: str) -> list[str]:
     return [f"  {line}".rstrip() for line in text.splitlines()]
-
-
-def column_types_doc() -> str:
-    return "\n".join(f"- `{name}`: {meaning}" for name, meaning in COLUMN_TYPES.items())
 
 
 # -- running ----------------------------------------------------------------------------------
