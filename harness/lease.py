@@ -55,6 +55,13 @@ class Holder:
         )
 
 
+def _uptime(cur) -> int:
+    """Seconds since this server started (SHOW STATUS works on MariaDB and MySQL alike)."""
+    cur.execute("SHOW GLOBAL STATUS LIKE 'Uptime'")
+    row = cur.fetchone()
+    return int(row[1]) if row else 2**31
+
+
 def whoami() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -83,9 +90,12 @@ class Lease:
             while True:
                 previous = self._current(conn)
                 if self._try_take(conn, cur):
-                    if previous is not None and previous.holder and previous.age_s >= previous.timeout_s:
+                    if previous is not None and previous.holder:
                         self.taken_over = previous
-                        self.echo(f"took over the deployer lease from {previous} (its heartbeat stopped)")
+                        why = (
+                            "its heartbeat stopped" if previous.age_s >= previous.timeout_s else "the server restarted"
+                        )
+                        self.echo(f"took over the deployer lease from {previous} ({why})")
                     break
                 holder = self._current(conn)
                 if time.monotonic() >= deadline:
@@ -102,6 +112,9 @@ class Lease:
         self._thread.start()
 
     def _try_take(self, conn, cur) -> bool:
+        """Free, expired, or held through this very server before it restarted: the holder's
+        connections died with it, so it cannot run another statement (on Galera another node's
+        holder is unaffected: the row names the node it holds through)."""
         try:
             cur.execute("INSERT IGNORE INTO schema_lease (lease_name) VALUES (%s)", (self.name,))
             conn.commit()
@@ -110,8 +123,9 @@ class Lease:
                 " server = CONCAT(@@hostname, ':', @@port), acquired_at = UTC_TIMESTAMP(6),"
                 " heartbeat_at = UTC_TIMESTAMP(6), timeout_s = %s"
                 " WHERE lease_name = %s AND (token IS NULL"
-                " OR heartbeat_at < UTC_TIMESTAMP(6) - INTERVAL timeout_s SECOND)",
-                (whoami(), self.token, self.timeout_s, self.name),
+                " OR heartbeat_at < UTC_TIMESTAMP(6) - INTERVAL timeout_s SECOND"
+                " OR (server = CONCAT(@@hostname, ':', @@port) AND heartbeat_at < UTC_TIMESTAMP(6) - INTERVAL %s SECOND))",
+                (whoami(), self.token, self.timeout_s, self.name, _uptime(cur)),
             )
             taken = cur.rowcount == 1
             conn.commit()
