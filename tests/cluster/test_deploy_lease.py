@@ -42,7 +42,10 @@ def release(tmp_path, cluster):
 
 
 def test_two_deployers_on_two_nodes_apply_once(release):
+    """A release on a database deployed before (the lease row exists): V0001 is applied
+    first by one deployer, then two deployers race to apply the data migration V0002."""
     project, urls = release
+    assert Migrator(urls[0], project, echo=lambda _: None).migrate(target="0001") == 1
     said: list[list[str]] = [[], []]
     applied: list[int | Exception] = [0, 0]
     barrier = threading.Barrier(2)
@@ -61,8 +64,8 @@ def test_two_deployers_on_two_nodes_apply_once(release):
     for thread in threads:
         thread.join()
 
-    assert sorted(applied) == [0, 2], applied  # one applied both files, the other nothing
-    winner, loser = (0, 1) if applied[0] == 2 else (1, 0)
+    assert sorted(applied) == [0, 1], applied  # one applied the data migration, the other nothing
+    winner, loser = (0, 1) if applied[0] == 1 else (1, 0)
     waited = [line for line in said[loser] if "waiting for the deployer lease held by" in line]
     assert waited, said[loser]
     assert f":{urls[winner].port}" in waited[0]  # names the holder's node
