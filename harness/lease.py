@@ -55,6 +55,15 @@ class Holder:
         )
 
 
+def _read_your_writes(cur) -> None:
+    """On a Galera node, read the lease row as the cluster last committed it (the winner of a race
+    may have committed on another node a moment ago)."""
+    cur.execute("SHOW VARIABLES LIKE 'wsrep_on'")
+    row = cur.fetchone()
+    if row and str(row[1]).upper() == "ON":
+        cur.execute("SET SESSION wsrep_sync_wait = 1")
+
+
 def _uptime(cur) -> int:
     """Seconds since this server started (SHOW STATUS works on MariaDB and MySQL alike)."""
     cur.execute("SHOW GLOBAL STATUS LIKE 'Uptime'")
@@ -85,6 +94,7 @@ class Lease:
         try:
             cur = conn.cursor()
             cur.execute(LEASE_DDL)
+            _read_your_writes(cur)
             deadline = time.monotonic() + wait_s
             told = False
             while True:
@@ -100,8 +110,12 @@ class Lease:
                 holder = self._current(conn)
                 if time.monotonic() >= deadline:
                     raise MigrationError(
-                        f"another deployer holds the lease: {holder}; wait for it to finish or raise --lock-timeout"
+                        f"another deployer holds the lease: {holder or 'taking it right now'}; "
+                        "wait for it to finish or raise --lock-timeout"
                     )
+                if holder is None:  # lost a race before anyone held it (Galera, first deploy): again
+                    time.sleep(0.05)
+                    continue
                 if not told:
                     self.echo(f"waiting for the deployer lease held by {holder}")
                     told = True
