@@ -44,7 +44,7 @@ def race(jobs: list[tuple]) -> list[str]:
         except BusinessError as err:
             return err.code
         except Exception as err:  # noqa: BLE001 - reported: no raw error may reach a caller
-            return f"raw {getattr(err, 'errno', type(err).__name__)}"
+            return f"raw {getattr(err, 'errno', type(err).__name__)}: {getattr(err, 'msg', err)}"
         finally:
             conn.close()
 
@@ -95,20 +95,35 @@ class Pair:
             return int(not (payments == 0 and active == 0))
         return int(not (active == 0 and payments == refunds))  # cancelled: a payment is refunded
 
-    def run(self, tries: int, make: Callable[[], tuple[list[tuple], Callable[[], int]]]) -> tuple[Counter, int]:
+    def run(self, tries: int, make: Callable[[], tuple[list[tuple], Callable[[], int]]]) -> tuple[Counter, list]:
+        """Race `tries` times; returns the outcomes and, per broken try, its outcome and rows."""
         outcomes: Counter = Counter()
-        violations = 0
+        broken = []
         for _ in range(tries):
             jobs, check = make()
-            outcomes[tuple(race(jobs))] += 1
-            violations += check()
-        return outcomes, violations
+            outcome = tuple(race(jobs))
+            outcomes[outcome] += 1
+            if check():
+                broken.append((outcome, self.rows_of_last_try()))
+        return outcomes, broken
+
+    def rows_of_last_try(self) -> list[dict]:
+        """The newest reservations and trip, for the failure message (a repro's evidence)."""
+        return self.shop.query(
+            "SELECT r.reservation_id, r.status, s.trip_id, t.status AS trip_status, s.held_until,"
+            " (SELECT COUNT(*) FROM payments AS p WHERE p.reservation_id = r.reservation_id) AS payments,"
+            " (SELECT COUNT(*) FROM refunds AS f WHERE f.reservation_id = r.reservation_id) AS refunds,"
+            " (SELECT COUNT(*) FROM tickets AS k WHERE k.reservation_id = r.reservation_id AND k.status = 'active')"
+            " AS active_tickets"
+            " FROM reservations AS r INNER JOIN reservation_segments AS s USING (reservation_id)"
+            " INNER JOIN trips AS t USING (trip_id) ORDER BY r.reservation_id DESC LIMIT 2"
+        )
 
 
-def assert_clean(outcomes: Counter, violations: int, urls) -> None:
+def assert_clean(outcomes: Counter, broken: list, urls) -> None:
     raw = {k: n for k, n in outcomes.items() if any(code.startswith("raw") for code in k)}
     assert raw == {}, f"raw server errors reached callers: {raw}"
-    assert violations == 0, f"{violations} of {TRIES} tries broke the invariant; outcomes {dict(outcomes)}"
+    assert broken == [], f"{len(broken)} of {TRIES} tries broke the invariant: {broken}; outcomes {dict(outcomes)}"
     assert violations_on_every_node(urls) == [[]] * len(urls)
 
 
@@ -126,8 +141,8 @@ def test_book_on_one_node_vs_cancel_trip_on_another(shops):
         jobs = [(pair.urls[0], NOW, book_and_pay), (pair.urls[1], NOW, lambda c: sp.cancel_trip(c, trip, "race"))]
         return jobs, lambda: pair.cancelled_trip_still_sold(trip)
 
-    outcomes, violations = pair.run(TRIES, make)
-    assert_clean(outcomes, violations, pair.urls)
+    outcomes, broken = pair.run(TRIES, make)
+    assert_clean(outcomes, broken, pair.urls)
 
 
 def test_pay_on_one_node_vs_cancel_trip_on_another(shops):
@@ -140,8 +155,8 @@ def test_pay_on_one_node_vs_cancel_trip_on_another(shops):
         jobs = [(pair.urls[0], NOW, pay), (pair.urls[1], NOW, lambda c: sp.cancel_trip(c, trip, "race"))]
         return jobs, lambda: pair.cancelled_trip_still_sold(trip) + pair.money_wrong(reservation_id)
 
-    outcomes, violations = pair.run(TRIES, make)
-    assert_clean(outcomes, violations, pair.urls)
+    outcomes, broken = pair.run(TRIES, make)
+    assert_clean(outcomes, broken, pair.urls)
 
 
 def test_pay_on_one_node_vs_expire_on_another(shops):
@@ -154,8 +169,8 @@ def test_pay_on_one_node_vs_expire_on_another(shops):
         jobs = [(pair.urls[0], pay_clock, pay), (pair.urls[1], expire_clock, lambda c: sp.expire_reservations(c, 100))]
         return jobs, lambda: pair.money_wrong(reservation_id)
 
-    outcomes, violations = pair.run(TRIES, make)
-    assert_clean(outcomes, violations, pair.urls)
+    outcomes, broken = pair.run(TRIES, make)
+    assert_clean(outcomes, broken, pair.urls)
 
 
 def test_cancel_reservation_on_one_node_vs_pay_on_another(shops):
@@ -168,5 +183,5 @@ def test_cancel_reservation_on_one_node_vs_pay_on_another(shops):
                 (pair.urls[1], NOW, pay)]  # fmt: skip
         return jobs, lambda: pair.money_wrong(reservation_id)
 
-    outcomes, violations = pair.run(TRIES, make)
-    assert_clean(outcomes, violations, pair.urls)
+    outcomes, broken = pair.run(TRIES, make)
+    assert_clean(outcomes, broken, pair.urls)
