@@ -7,9 +7,10 @@ reveal which emails exist. Failed logins are throttled per account and per clien
 (throttle.py): 429 with Retry-After.
 
 A token names its user (`sub`) and email; every request checks, through `get_login`, that the
-account is still active, with the answer cached per process for `status_ttl` seconds (5): a
-disabled account's tokens stop working within that time, at one procedure call per user and
-process every few seconds rather than one per request.
+account is still active. A request that changes something (book, pay, cancel) always asks the
+database; a read may use the answer cached per process for `status_ttl` seconds (5), so reads
+cost one procedure call per user and process every few seconds, and a disabled account can
+move no money from the moment it is disabled.
 """
 
 from __future__ import annotations
@@ -129,25 +130,26 @@ def current_user_id() -> int:
         raise ApiError(401, "the token has expired; log in again") from None
     except (jwt.InvalidTokenError, ValueError):
         raise ApiError(401, "the token is not valid") from None
-    if not current_app.extensions["travel_accounts"].active(user_id, email):
+    fresh = request.method not in ("GET", "HEAD", "OPTIONS")
+    if not current_app.extensions["travel_accounts"].active(user_id, email, fresh=fresh):
         raise ApiError(401, "the token's account is disabled or no longer exists")
     return user_id
 
 
 class AccountStatus:
-    """Whether a token's account is active, asked of the database at most every `ttl` seconds
-    per user and process (0: every request)."""
+    """Whether a token's account is active: asked of the database when `fresh`, else at most
+    every `ttl` seconds per user and process (0: every request)."""
 
     def __init__(self, ttl: float = 5.0):
         self.ttl = ttl
         self.lock = threading.Lock()
         self.known: dict[tuple[int, str], tuple[bool, float]] = {}
 
-    def active(self, user_id: int, email: str) -> bool:
+    def active(self, user_id: int, email: str, fresh: bool = False) -> bool:
         now = time.monotonic()
         with self.lock:
             cached = self.known.get((user_id, email))
-        if cached and now - cached[1] < self.ttl:
+        if cached and not fresh and now - cached[1] < self.ttl:
             return cached[0]
         with pool().connection() as conn:
             account = procedures.get_login(conn, email)

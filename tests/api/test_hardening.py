@@ -118,12 +118,15 @@ def test_tokens_of_a_disabled_account_neither_pay_nor_cancel(booking_url, shop):
     assert row["status"] == "held"
 
 
-def test_the_status_is_cached_for_status_ttl_seconds_only(booking_url, shop):
-    client = fresh_app(booking_url, status_ttl=0.3).test_client()
+def test_reads_may_use_the_cached_status_for_status_ttl_seconds_writes_never(booking_url, shop):
+    client = fresh_app(booking_url, status_ttl=0.5).test_client()
     customer = Customer(client)
+    reservation_id = book(client, customer, shop.trip(capacity=4, price="100.00")).json["reservation_id"]
     assert client.get("/api/v1/reservations", headers=customer.headers).status_code == 200
     _disable(shop, customer.user_id)
-    time.sleep(0.4)  # the process-local cache's own clock, not the database's
+    assert client.get("/api/v1/reservations", headers=customer.headers).status_code == 200  # cached
+    assert pay(client, customer, reservation_id).status_code == 401  # a write asks the database
+    time.sleep(0.6)  # the process-local cache's own clock, not the database's
     assert client.get("/api/v1/reservations", headers=customer.headers).status_code == 401
 
 
