@@ -536,6 +536,7 @@ class Replica(LocalServer):
             )
             if databases:
                 self._load_dump(source, databases)
+                self._disable_events(cur)
             cur.execute("START SLAVE")
         finally:
             replica.close()
@@ -570,6 +571,16 @@ class Replica(LocalServer):
             raise ServerError(
                 f"loading the replica from {source} failed: {dump_errors[-1000:]} {loaded.stderr.decode()[-1000:]}"
             )
+
+    def _disable_events(self, cur) -> None:
+        """The dump recreates the source's events as ENABLED; here they must never run (they
+        run as their definer, whom read_only does not stop): mark them as a replica's are."""
+        cur.execute(
+            "SELECT EVENT_SCHEMA, EVENT_NAME FROM information_schema.EVENTS WHERE STATUS = 'ENABLED'"
+            " AND EVENT_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')"
+        )
+        for schema, name in cur.fetchall():
+            cur.execute(f"ALTER EVENT `{schema}`.`{name}` DISABLE ON SLAVE")
 
     def replication(self) -> dict[str, object]:
         """The replica's SHOW SLAVE STATUS, the fields worth printing."""

@@ -52,6 +52,10 @@ def test_a_payment_on_node2_is_reported_from_the_replica(replica: Replica, shops
     cur = conn.cursor()
     cur.execute("SELECT @@server_id, @@read_only, @@event_scheduler")
     assert cur.fetchone() == (100, 1, "OFF")  # its own id, read-only, housekeeping left to the source
+    cur.execute(
+        "SELECT DISTINCT STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = %s", (replica_url.database,)
+    )
+    assert cur.fetchall() == [("SLAVESIDE_DISABLED",)]  # never run here, even with the scheduler on
     conn.close()
 
     result = CliRunner().invoke(
