@@ -40,6 +40,7 @@ def test_a_secret_under_32_bytes_is_refused(booking_url, secret):
         create_app(booking_url, jwt_secret=secret)
 
 
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # the attacker's short key
 def test_a_token_signed_with_a_guessable_secret_reads_nothing(client, customer):
     forged = jwt.encode({"sub": str(customer.user_id), "email": customer.email, "exp": 4102444800}, "x")
     response = client.get("/api/v1/reservations", headers={"Authorization": f"Bearer {forged}"})
