@@ -3,13 +3,18 @@ rejoins by an incremental state transfer (IST) after `--wsrep-recover`."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from harness.cli import cli
 from harness.cluster import Cluster, throwaway_cluster
-from harness.db import connect
+from harness.db import DatabaseUrl, connect
 
 pytestmark = pytest.mark.cluster
 
@@ -76,3 +81,27 @@ def test_a_stopped_cluster_restarts_from_the_node_safe_to_bootstrap():
     finally:
         small.stop()
         shutil.rmtree(small.base, ignore_errors=True)
+
+
+def test_the_travel_cluster_commands(monkeypatch):
+    """`travel cluster start|status|url|stop` on a one-node cluster under ./.travel/cluster."""
+    workdir = Path(tempfile.mkdtemp(prefix="travel-test-cluster-cli-"))
+    workdir.chmod(0o755)  # the nodes' account must reach .travel/cluster under it
+    monkeypatch.chdir(workdir)
+    runner = CliRunner()
+    try:
+        started = runner.invoke(cli, ["cluster", "start", "--nodes", "1"])
+        assert started.exit_code == 0, started.output
+        assert "node1: started: mysql://root:***@127.0.0.1:" in started.output and "wsrep_sync_wait=1" in started.output
+        status = runner.invoke(cli, ["cluster", "status", "--format", "json"])
+        assert status.exit_code == 0, status.output
+        (row,) = json.loads(status.stdout)
+        assert (row["node"], row["state"], row["cluster_size"]) == ("node1", "Synced", "1")
+        url = runner.invoke(cli, ["cluster", "url"]).stdout.strip()
+        assert scalar(DatabaseUrl.parse(url), "SELECT @@wsrep_on") == 1
+        stopped = runner.invoke(cli, ["cluster", "stop"])
+        assert stopped.exit_code == 0 and "stopped 1 node(s)" in stopped.output
+        assert runner.invoke(cli, ["cluster", "status"]).exit_code == 1
+    finally:
+        Cluster(workdir / ".travel" / "cluster").stop()
+        shutil.rmtree(workdir, ignore_errors=True)
