@@ -16,7 +16,7 @@ from typing import Any
 
 import mysql.connector
 
-from .db import drain, with_retry
+from .db import connection_on_cluster, drain, with_retry
 from .errors import PARAMETER_ERRNOS, InvalidArgument, translate
 
 Row = dict[str, Any]
@@ -61,6 +61,15 @@ PARAMETERS: dict[str, tuple[tuple[str, str], ...]] = {
     "pay_reservation": (
         ("reservation_id", "BIGINT"),
         ("user_id", "BIGINT"),
+        ("amount", "DECIMAL(12,2)"),
+        ("currency", "CHAR(3)"),
+        ("method", "VARCHAR(20)"),
+        ("idempotency_key", "VARCHAR(64)"),
+    ),
+    "purchase": (
+        ("user_id", "BIGINT"),
+        ("segments", "JSON"),
+        ("passengers", "JSON"),
         ("amount", "DECIMAL(12,2)"),
         ("currency", "CHAR(3)"),
         ("method", "VARCHAR(20)"),
@@ -114,11 +123,11 @@ def _argument_problem(sql_type: str, value: Any) -> str | None:
     return None
 
 
-def _call(name: str, attempt) -> Any:
+def _call(conn, name: str, attempt) -> Any:
     """Run `attempt` with retries; a value the server refused to bind comes back naming the
     argument in the caller's words (with_retry alone cannot know the procedure's parameters)."""
     try:
-        return with_retry(attempt)
+        return with_retry(attempt, cluster=connection_on_cluster(conn))
     except InvalidArgument as err:
         cause = err.__cause__
         if isinstance(cause, mysql.connector.Error) and cause.errno in PARAMETER_ERRNOS:
@@ -151,7 +160,7 @@ def call_out(conn, name: str, *args: Any, outs: int = 1) -> tuple:
             conn.rollback()
             raise
 
-    return _call(name, attempt)
+    return _call(conn, name, attempt)
 
 
 def call_rows(conn, name: str, *args: Any) -> list[list[Row]]:
@@ -177,7 +186,7 @@ def call_rows(conn, name: str, *args: Any) -> list[list[Row]]:
             conn.rollback()
             raise
 
-    return _call(name, attempt)
+    return _call(conn, name, attempt)
 
 
 def _json(value: Any, name: str) -> str | None:
@@ -291,6 +300,24 @@ def pay_reservation(
     )[0]
 
 
+def purchase(
+    conn,
+    user_id: int,
+    segments: list[dict[str, Any]],
+    passengers: list[dict[str, Any]],
+    amount: Decimal | str,
+    currency: str,
+    method: str,
+    idempotency_key: str,
+) -> tuple[int, int]:
+    """Hold and pay in one call and one commit; returns (reservation_id, payment_id)."""
+    reservation_id, payment_id = call_out(
+        conn, "purchase", user_id, _json(segments, "segments"), _json(passengers, "passengers"), _amount(amount),
+        currency, method, idempotency_key, outs=2,
+    )  # fmt: skip
+    return reservation_id, payment_id
+
+
 def _amount(value: Decimal | str | float | int | None) -> Decimal | None:
     if value is None or isinstance(value, Decimal):
         return value
@@ -329,6 +356,12 @@ def expire_reservations(conn, batch_size: int = 1000) -> int:
 
 def purge_expired_reservations(conn, older_than_days: int) -> int:
     return call_out(conn, "purge_expired_reservations", older_than_days)[0]
+
+
+def refresh_reporting_facts(conn, batch_size: int = 500, max_batches: int = 1_000_000) -> int:
+    """Fold pending reservations into the reporting tables until a whole pass is done (schema
+    V0030; the event does it every 10 s). Returns the reservations written."""
+    return call_out(conn, "refresh_reporting_facts", batch_size, max_batches)[0]
 
 
 def schema_status(conn) -> tuple[list[Row], str, str]:

@@ -5,7 +5,8 @@
 -- Concurrency: locks the trip row FOR UPDATE first: bookings read their trips LOCK IN SHARE
 -- MODE, so no new hold can appear on it afterwards. Then the affected reservations FOR UPDATE
 -- (other procedures hold at most one reservation lock while waiting, or skip locked ones, so
--- the order among them cannot deadlock), then every fare of the trip (on_sale = 0), then
+-- the order among them cannot deadlock), then every fare of the trip (on_sale = 0), then the
+-- reservations again (on Galera, what another node applied before the fare write), then
 -- release_seats updates fares in ascending (trip_id, fare_class_id) order: reservations before
 -- fares, as in every other procedure. No new hold can reach this trip's fares meanwhile: a
 -- booking takes the trip row LOCK IN SHARE MODE before any fare.
@@ -73,7 +74,24 @@ BEGIN
     -- a common row and certification aborts one of the two.
     UPDATE trip_fares SET on_sale = 0
     WHERE trip_id = p_trip_id;
-
+    -- Read the reservations again, now that the common row is written. On one server this finds
+    -- the same rows (the trip lock kept new holds out; the first read took the reservation locks
+    -- before any fare lock, the order pay and expire use). On Galera a hold or payment applied
+    -- from another node between the first read and the fare write would be missed by the first
+    -- read yet pass certification (it was applied before this write); after the write, every
+    -- such change is visible here, and a later one conflicts with the fare write.
+    SELECT
+        COUNT(*) AS affected,
+        COALESCE(JSON_ARRAYAGG(r.reservation_id), JSON_ARRAY()) AS ids
+    INTO p_affected, v_ids
+    FROM reservations AS r
+    WHERE
+        r.status IN ('held', 'confirmed')
+        AND r.reservation_id IN (
+            SELECT s.reservation_id FROM reservation_segments AS s
+            WHERE s.trip_id = p_trip_id
+        )
+    FOR UPDATE;
     IF p_affected > 0 THEN
         INSERT INTO refunds (reservation_id, amount, currency, refund_percent, reason, created_at)
         SELECT
