@@ -587,6 +587,10 @@ def accounts(
             click.echo(f"{account}@{account_host}: created or updated")
     finally:
         conn.close()
+    if analyst_password and not obj.database_url:
+        # On the local server, reports then run as the read-only analyst by default.
+        stored = report_cli.remember_analyst_password(obj.project().root, analyst_password)
+        click.echo(f"travel_analyst's password kept in {stored} (0600): reports run as travel_analyst")
 
 
 @cli.group()

@@ -145,6 +145,18 @@ class Account:
     password_from: str | None = None  # TRAVEL_ANALYST_PASSWORD or the password file
 
 
+def remember_analyst_password(root: Path, password: str) -> Path:
+    """Keep the local server's analyst password where analyst_account finds it, readable by
+    its owner only (created 0600, never briefly wider)."""
+    stored = root / ANALYST_PASSWORD_FILE
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(stored, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(password + "\n")
+    return stored
+
+
 def analyst_account(base: DatabaseUrl, root: Path) -> Account:
     """travel_analyst when its password is known (TRAVEL_ANALYST_PASSWORD, the variable `travel
     accounts` reads, or .travel/analyst.password), else `base` with a note."""

@@ -99,3 +99,17 @@ def test_seed_reference_is_idempotent(migrated_url):
     assert first.output == second.output == "fare_classes: 4, refund_rules: 3, stations: 47, carriers: 19\n"
     modes = run(migrated_url, "SELECT mode, COUNT(*) FROM carriers GROUP BY mode ORDER BY mode")
     assert modes == [("air", 8), ("bus", 4), ("rail", 7)]
+
+
+def test_accounts_on_the_local_server_keep_the_analyst_password_private(tmp_path, monkeypatch):
+    """`travel accounts` on the local server writes .travel/analyst.password 0600, where reports
+    find it to run as travel_analyst (harness/report_cli.py)."""
+    from harness.db import DatabaseUrl
+    from harness.report_cli import analyst_account, remember_analyst_password
+
+    monkeypatch.delenv("TRAVEL_ANALYST_PASSWORD", raising=False)
+    stored = remember_analyst_password(tmp_path, "analyst-secret-9")
+    assert stored == tmp_path / ".travel" / "analyst.password"
+    assert stored.stat().st_mode & 0o777 == 0o600
+    account = analyst_account(DatabaseUrl(user="root"), tmp_path)
+    assert (account.url.user, account.url.password) == ("travel_analyst", "analyst-secret-9")
