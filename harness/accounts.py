@@ -26,6 +26,7 @@ CUSTOMER_ROUTINES = (
     "search_trips",
     "create_reservation",
     "pay_reservation",
+    "purchase",
     "cancel_reservation",
     "get_reservation",
     "list_reservations",

@@ -89,6 +89,7 @@ class DemoBuilder:
         self.cancel_one_flight()
         self.at_real_time()
         self.add_upcoming_trips(days=14)
+        sp.refresh_reporting_facts(self.conn)  # the reports see the demo at once (V0030)
         return self.outcomes
 
     def add_trips(self) -> None:

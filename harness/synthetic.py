@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from . import procedures as sp
 from .db import with_retry
 from .demo import FIRST_NAMES as NAMES
 from .demo import LAST_NAMES as SURNAMES
@@ -377,6 +378,8 @@ def generate(
     gen.set_counters(trips)
     gen.date_history(gen.first_reservation, gen.first_reservation + reservations - 1)
     gen.cur.execute("SET timestamp = DEFAULT")
+    gen.conn.commit()
+    sp.refresh_reporting_facts(gen.conn, 2000)  # the reporting tables (V0030), ~10k rows a batch
     return outcomes
 
 

@@ -163,19 +163,24 @@ BEGIN
     -- Each trip, smallest id first: lock it shared, check it and price its fare. v_fares
     -- collects the fares in that order.
     WHILE v_step < v_segment_count DO
-        SET v_previous_trip_id = v_trip_id;
-        SET v_trip_id = NULL;
-        SET v_index = 0;
-        WHILE v_index < v_segment_count DO
-            SET v_candidate = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_index, ']'));
-            IF
-                (v_step = 0 OR v_candidate > v_previous_trip_id)
-                AND (v_trip_id IS NULL OR v_candidate < v_trip_id) THEN
-                SET v_trip_id = v_candidate;
-                SET v_segment_no = v_index + 1;
-            END IF;
-            SET v_index = v_index + 1;
-        END WHILE;
+        -- One segment (most bookings) is in order already: no search for the next smallest.
+        IF v_segment_count = 1 THEN
+            SET v_trip_id = JSON_EXTRACT(v_trip_ids, '$[0]'), v_segment_no = 1;
+        ELSE
+            SET v_previous_trip_id = v_trip_id;
+            SET v_trip_id = NULL;
+            SET v_index = 0;
+            WHILE v_index < v_segment_count DO
+                SET v_candidate = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_index, ']'));
+                IF
+                    (v_step = 0 OR v_candidate > v_previous_trip_id)
+                    AND (v_trip_id IS NULL OR v_candidate < v_trip_id) THEN
+                    SET v_trip_id = v_candidate;
+                    SET v_segment_no = v_index + 1;
+                END IF;
+                SET v_index = v_index + 1;
+            END WHILE;
+        END IF;
         SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class')));
         SET v_trip_status = NULL;
         SELECT

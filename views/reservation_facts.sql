@@ -1,6 +1,7 @@
 -- reservation_facts: one row per reservation with what reports ask of it: the mode and route
 -- of its first trip, its passengers, and the money taken and refunded. A building block for
--- saved reports (cancellations, conversion, booking_lead_time, top_customers).
+-- saved reports (cancellations, conversion, booking_lead_time, top_customers). facts_pending:
+-- 1 while the reporting fold has this reservation still to visit (schema/V0030).
 CREATE OR REPLACE SQL SECURITY INVOKER VIEW reservation_facts AS
 SELECT
     r.reservation_id,
@@ -24,7 +25,8 @@ SELECT
         SELECT COALESCE(SUM(ref.amount), 0)
         FROM refunds AS ref
         WHERE ref.reservation_id = r.reservation_id
-    ) AS refunded
+    ) AS refunded,
+    r.facts_pending
 FROM reservations AS r
 INNER JOIN reservation_segments AS s ON r.reservation_id = s.reservation_id AND s.segment_no = 1
 INNER JOIN trips AS t ON s.trip_id = t.trip_id;

@@ -79,11 +79,32 @@ def search():
 @reservations.post("")
 @login_required
 def create():
-    body = json_body({"segments": list, "passengers": list})
+    body = json_body({"segments": list, "passengers": list}, {"payment": dict})
+    if "payment" in body:
+        return _purchase(body)
     with pool().connection() as conn:
         reservation_id = procedures.create_reservation(conn, g.user_id, body["segments"], body["passengers"])
         detail = procedures.get_reservation(conn, reservation_id, g.user_id)
     return jsonify({key: plain(detail.reservation)[key] for key in SUMMARY}), 201
+
+
+def _purchase(body: dict):
+    """A body with a payment (amount, currency, method; header Idempotency-Key) holds and pays in
+    one call (procedure purchase): the reservation comes back confirmed, with its payment_id."""
+    key = request.headers.get("Idempotency-Key", "")
+    if not key.strip():
+        raise ApiError(400, "the Idempotency-Key header is required with a payment", "INVALID_ARGUMENT")
+    payment = body["payment"]
+    for name in ("amount", "currency", "method"):
+        if not isinstance(payment.get(name), str):
+            raise ApiError(400, f"field 'payment.{name}' must be a string", "INVALID_ARGUMENT")
+    with pool().connection() as conn:
+        reservation_id, payment_id = procedures.purchase(
+            conn, g.user_id, body["segments"], body["passengers"], _money(payment["amount"]), payment["currency"],
+            payment["method"], key,
+        )  # fmt: skip
+        detail = procedures.get_reservation(conn, reservation_id, g.user_id)
+    return jsonify({**{key: plain(detail.reservation)[key] for key in SUMMARY}, "payment_id": payment_id}), 201
 
 
 @reservations.get("")

@@ -96,7 +96,10 @@ SCHEMAS: dict[str, Any] = {
                     {"full_name": {"type": "string"}, "birth_date": {**DATE, "nullable": True}}, ["full_name"]
                 ),
             },
-        }
+            # with a payment (and the Idempotency-Key header) the seats are held and paid in one call
+            "payment": ref("Payment"),
+        },
+        ["segments", "passengers"],
     ),
     "ReservationSummary": obj(
         {

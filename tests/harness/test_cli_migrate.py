@@ -100,6 +100,7 @@ def test_events_status_lists_events_and_warns_when_the_scheduler_is_off(migrated
     rows = json.loads(result.stdout)
     assert [(r["event"], r["status"], r["schedule"]) for r in rows] == [
         ("expire_lapsed_holds", "ENABLED", "every 1 minute"),
+        ("fold_reporting_facts", "ENABLED", "every 10 second"),
         ("purge_old_reservations", "ENABLED", "every 1 day"),
     ]
     # V0020's comment is cut at 64 characters by the server (EVENT_COMMENT is VARCHAR(64))

@@ -89,6 +89,8 @@ def test_events_are_defined_to_run_the_housekeeping(shop):
     assert events == [
         {"name": "expire_lapsed_holds", "every": "1", "unit": "MINUTE", "status": "ENABLED",
          "on_completion": "PRESERVE"},
+        {"name": "fold_reporting_facts", "every": "10", "unit": "SECOND", "status": "ENABLED",
+         "on_completion": "PRESERVE"},
         {"name": "purge_old_reservations", "every": "1", "unit": "DAY", "status": "ENABLED",
          "on_completion": "PRESERVE"},
     ]  # fmt: skip

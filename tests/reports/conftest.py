@@ -121,6 +121,7 @@ def story_url(migrated_url):
     conn = connect(migrated_url)
     seed_reference(conn, REPO_ROOT)
     build_story(conn)
+    sp.refresh_reporting_facts(conn)  # the reporting tables are folded, not kept by triggers (V0030)
     cur = conn.cursor()
     cur.execute("SELECT COUNT(*) FROM integrity_violations")
     assert cur.fetchone() == (0,)

@@ -41,6 +41,7 @@ def evil_customers(story_url):
         user = sp.register_user(conn, email, "hash", name)
         reservation = story.book("03-15 10:00:00", user, [trip])
         story.pay("03-15 10:01:00", reservation, user, "50.00", "card")
+    sp.refresh_reporting_facts(conn)  # reports read the folded reporting tables (V0030)
     conn.close()
     return FORMULAS
 

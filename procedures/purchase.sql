@@ -1,0 +1,386 @@
+-- purchase: holds and pays in one call and one transaction, for customers who pay at once
+-- (REST: POST /reservations with a payment): the reservation is made confirmed, with its tickets
+-- and its payment, or nothing happens. p_segments and p_passengers as create_reservation;
+-- p_amount, p_currency, p_method and p_idempotency_key as pay_reservation. Returns the
+-- reservation and payment ids. Idempotent: the same call with the same key returns the same
+-- ids and changes nothing; the same key with another request is DUPLICATE. Keys are scoped to
+-- the customer (purchase_keys, V0031) and compared byte for byte. The payment's own key is the
+-- same, so pay_reservation with it on the new reservation also answers with this payment.
+-- Errors: those of create_reservation (INVALID_ARGUMENT, NOT_FOUND, FORBIDDEN, INVALID_STATE,
+--         TOO_LATE, SOLD_OUT) and of pay_reservation's request (INVALID_ARGUMENT for the amount,
+--         currency, method or an empty key; AMOUNT_MISMATCH when the amount or currency is not
+--         the total of the seats; DUPLICATE).
+-- Concurrency: as create_reservation (trips LOCK IN SHARE MODE in ascending trip_id order,
+-- prices read without a lock, the reservation and passengers written before any fare is
+-- locked, one guarded UPDATE per fare in ascending trip_id order, guarded by on_sale so that on
+-- Galera a purchase and cancel_trip write a common row), except that the seats go straight to
+-- sold: each fare's UPDATE moves seats_sold and seats_issued at once and hands back the seat
+-- numbers (LAST_INSERT_ID(expr)), and that fare's tickets follow. The key row is written last:
+-- a twin call with the same key waits on it, then finds it (1062) and answers with its ids.
+-- Cost: one commit and no hold to confirm, against create_reservation + pay_reservation's two
+-- commits, the reservation read and updated again and a second UPDATE of every fare.
+-- requires: raise_error, reclaim_expired_holds, utc_now, is_past_date
+DROP PROCEDURE IF EXISTS purchase;
+
+DELIMITER $$
+
+CREATE PROCEDURE purchase (  -- noqa: CP03
+    IN p_user_id BIGINT,
+    IN p_segments JSON,
+    IN p_passengers JSON,
+    IN p_amount DECIMAL(12, 2),
+    IN p_currency CHAR(3),
+    IN p_method VARCHAR(20),
+    IN p_idempotency_key VARCHAR(64),
+    OUT p_reservation_id BIGINT,
+    OUT p_payment_id BIGINT
+)
+MODIFIES SQL DATA
+SQL SECURITY DEFINER
+COMMENT 'Holds and pays seats in one transaction; idempotent by key per customer'
+proc: BEGIN
+    DECLARE v_now DATETIME DEFAULT utc_now();
+    DECLARE v_segment_count INT;
+    DECLARE v_passenger_count INT;
+    DECLARE v_index INT DEFAULT 0;
+    DECLARE v_step INT DEFAULT 0;
+    DECLARE v_item JSON;
+    DECLARE v_trip_ids JSON DEFAULT JSON_ARRAY();
+    -- The fares, in lock order: [[trip_id, fare_class_id, segment_no, price, seat_prefix], ...];
+    -- read back with JSON_UNQUOTE, as MariaDB stores a BIGINT variable in JSON_ARRAY as a string.
+    DECLARE v_fares JSON DEFAULT JSON_ARRAY();
+    DECLARE v_user_status VARCHAR(10);
+    DECLARE v_trip_status VARCHAR(10);
+    DECLARE v_departs DATETIME;
+    DECLARE v_first_departs DATETIME;
+    DECLARE v_trip_id BIGINT;
+    DECLARE v_previous_trip_id BIGINT;
+    DECLARE v_candidate BIGINT;
+    DECLARE v_segment_no TINYINT;
+    DECLARE v_fare_class VARCHAR(10);
+    DECLARE v_fare_class_id TINYINT;
+    DECLARE v_prefix CHAR(1);
+    DECLARE v_price DECIMAL(12, 2);
+    DECLARE v_fare_currency CHAR(3);
+    DECLARE v_currency CHAR(3);
+    DECLARE v_total DECIMAL(12, 2) DEFAULT 0;
+    DECLARE v_booking_ref CHAR(6);
+    DECLARE v_ref_taken INT DEFAULT 1;
+    DECLARE v_attempts INT DEFAULT 0;
+    DECLARE v_reclaimed INT;
+    DECLARE v_on_sale TINYINT;
+    DECLARE v_last_seat INT;
+    DECLARE v_key_hash BINARY(32) DEFAULT UNHEX(SHA2(p_idempotency_key, 256));
+    DECLARE v_request_hash CHAR(64);
+    DECLARE v_known_hash CHAR(64);
+    DECLARE v_alphabet CHAR(32) DEFAULT 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+    -- SELECT ... INTO that finds nothing leaves its variables as they were; each is reset first.
+    DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
+    -- The key row is written last, so a 1062 here is a twin call that committed the same key
+    -- first: answer with what it made (or DUPLICATE for another request).
+    DECLARE EXIT HANDLER FOR 1062
+    BEGIN
+        ROLLBACK;
+        SET p_reservation_id = NULL, p_payment_id = NULL;
+        SELECT
+            request_hash,
+            reservation_id,
+            payment_id
+        INTO v_known_hash, p_reservation_id, p_payment_id
+        FROM purchase_keys
+        WHERE user_id = p_user_id AND idempotency_key_hash = v_key_hash;
+        COMMIT;
+        IF v_known_hash IS NULL OR v_known_hash <> v_request_hash THEN
+            SET p_reservation_id = NULL, p_payment_id = NULL;
+            CALL raise_error(50005, 'idempotency key was used for another request');
+        END IF;
+    END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        SET p_reservation_id = NULL, p_payment_id = NULL;
+        RESIGNAL;
+    END;
+
+    -- The caller's session reaches in here: switch back on the checks this procedure relies on,
+    -- and let auto-increment choose the keys (SET insert_id could pick a key near the maximum).
+    SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
+
+    IF p_amount IS NULL OR p_amount < 0 THEN
+        CALL raise_error(50001, 'amount must be zero or more');
+    ELSEIF p_currency IS NULL OR p_currency COLLATE utf8mb4_bin NOT REGEXP '^[A-Z]{3}$' THEN
+        CALL raise_error(50001, 'currency must be an ISO 4217 code in capitals');
+    ELSEIF p_method IS NULL OR p_method NOT IN ('card', 'wallet', 'bank_transfer') THEN
+        CALL raise_error(50001, 'method must be card, wallet or bank_transfer');
+    ELSEIF COALESCE(CHAR_LENGTH(TRIM(p_idempotency_key)), 0) = 0 THEN
+        CALL raise_error(50001, 'idempotency key must not be empty');
+    END IF;
+    -- Validate the request before touching anything.
+    IF p_segments IS NULL OR NOT JSON_VALID(p_segments) OR JSON_TYPE(p_segments) <> 'ARRAY' THEN
+        CALL raise_error(50001, 'segments must be a JSON array');
+    ELSEIF p_passengers IS NULL OR NOT JSON_VALID(p_passengers) OR JSON_TYPE(p_passengers) <> 'ARRAY' THEN
+        CALL raise_error(50001, 'passengers must be a JSON array');
+    END IF;
+    SET v_segment_count = JSON_LENGTH(p_segments);
+    SET v_passenger_count = JSON_LENGTH(p_passengers);
+    IF v_segment_count NOT BETWEEN 1 AND 4 THEN
+        CALL raise_error(50001, 'a reservation has one to four segments');
+    ELSEIF v_passenger_count NOT BETWEEN 1 AND 9 THEN
+        CALL raise_error(50001, 'a reservation has one to nine passengers');
+    END IF;
+    WHILE v_index < v_segment_count DO
+        SET v_item = JSON_EXTRACT(p_segments, CONCAT('$[', v_index, ']'));
+        IF
+            JSON_TYPE(v_item) <> 'OBJECT'
+            OR COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.trip_id')), '') NOT IN ('INTEGER', 'UNSIGNED INTEGER')
+            -- as text: MariaDB's JSON_TYPE calls 1e400 and 2^63 INTEGER; 18 digits fit a BIGINT
+            OR CAST(JSON_EXTRACT(v_item, '$.trip_id') AS CHAR) NOT REGEXP '^[1-9][0-9]{0,17}$'
+            OR COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.fare_class')), '') <> 'STRING' THEN
+            CALL raise_error(50001, 'each segment needs a positive integer trip_id and a fare_class name');
+        ELSEIF JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.fare_class')) NOT IN (
+            'economy', 'premium', 'business', 'first'
+        ) THEN
+            CALL raise_error(50001, 'unknown fare class name');
+        END IF;
+        IF JSON_CONTAINS(v_trip_ids, JSON_EXTRACT(v_item, '$.trip_id')) THEN
+            CALL raise_error(50001, 'a trip appears twice in the segments');
+        END IF;
+        SET v_trip_ids = JSON_ARRAY_APPEND(v_trip_ids, '$', JSON_EXTRACT(v_item, '$.trip_id'));
+        SET v_index = v_index + 1;
+    END WHILE;
+    SET v_index = 0;
+    WHILE v_index < v_passenger_count DO
+        SET v_item = JSON_EXTRACT(p_passengers, CONCAT('$[', v_index, ']'));
+        IF
+            JSON_TYPE(v_item) <> 'OBJECT'
+            OR COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.full_name')), '') <> 'STRING'
+            OR CHAR_LENGTH(TRIM(JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.full_name')))) = 0
+            -- untrimmed: JSON_TABLE reads the name whole, and would cut it at 200 characters
+            OR CHAR_LENGTH(JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.full_name'))) > 200 THEN
+            CALL raise_error(50001, 'each passenger needs a full_name of 1 to 200 characters');
+        ELSEIF
+            COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.birth_date')), 'NULL') NOT IN ('NULL', 'STRING')
+            OR (
+                JSON_TYPE(JSON_EXTRACT(v_item, '$.birth_date')) = 'STRING'
+                AND NOT is_past_date(LEFT(JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.birth_date')), 20), v_now)
+            ) THEN
+            CALL raise_error(50001, 'birth_date must be a real past date written YYYY-MM-DD');
+        END IF;
+        SET v_index = v_index + 1;
+    END WHILE;
+
+    SET v_request_hash = SHA2(CONCAT_WS(
+        '|', p_user_id, JSON_COMPACT(p_segments), JSON_COMPACT(p_passengers), p_amount, p_currency, p_method
+    ), 256);
+
+    SELECT status INTO v_user_status FROM users
+    WHERE user_id = p_user_id;
+    IF v_user_status IS NULL THEN
+        CALL raise_error(50002, 'user does not exist');
+    ELSEIF v_user_status <> 'active' THEN
+        CALL raise_error(50007, 'user account is disabled');
+    END IF;
+
+    -- READ COMMITTED: reads see what other sessions committed and searches take no gap locks.
+    -- SET TRANSACTION needs no transaction open; START TRANSACTION would end one anyway.
+    COMMIT;
+    SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+    START TRANSACTION;
+
+    -- A repeated call: the first one's ids, or DUPLICATE for another request.
+    SELECT
+        request_hash,
+        reservation_id,
+        payment_id
+    INTO v_known_hash, p_reservation_id, p_payment_id
+    FROM purchase_keys
+    WHERE user_id = p_user_id AND idempotency_key_hash = v_key_hash;
+    IF v_known_hash IS NOT NULL THEN
+        IF v_known_hash <> v_request_hash THEN
+            CALL raise_error(50005, 'idempotency key was used for another request');
+        END IF;
+        COMMIT;
+        LEAVE proc;
+    END IF;
+
+    -- Each trip, smallest id first: lock it shared, check it and price its fare. v_fares
+    -- collects the fares in that order.
+    WHILE v_step < v_segment_count DO
+        -- One segment (most bookings) is in order already: no search for the next smallest.
+        IF v_segment_count = 1 THEN
+            SET v_trip_id = JSON_EXTRACT(v_trip_ids, '$[0]'), v_segment_no = 1;
+        ELSE
+            SET v_previous_trip_id = v_trip_id;
+            SET v_trip_id = NULL;
+            SET v_index = 0;
+            WHILE v_index < v_segment_count DO
+                SET v_candidate = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_index, ']'));
+                IF
+                    (v_step = 0 OR v_candidate > v_previous_trip_id)
+                    AND (v_trip_id IS NULL OR v_candidate < v_trip_id) THEN
+                    SET v_trip_id = v_candidate;
+                    SET v_segment_no = v_index + 1;
+                END IF;
+                SET v_index = v_index + 1;
+            END WHILE;
+        END IF;
+        SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class')));
+        SET v_trip_status = NULL;
+        SELECT
+            t.status,
+            t.departs_at,
+            fc.fare_class_id,
+            fc.seat_prefix
+        INTO v_trip_status, v_departs, v_fare_class_id, v_prefix
+        FROM trips AS t
+        INNER JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
+        WHERE t.trip_id = v_trip_id
+        LOCK IN SHARE MODE;
+        IF v_trip_status IS NULL THEN
+            CALL raise_error(50002, 'trip does not exist');
+        ELSEIF v_trip_status = 'cancelled' THEN
+            CALL raise_error(50004, 'trip is cancelled');
+        ELSEIF v_trip_status = 'departed' OR v_departs <= v_now THEN
+            CALL raise_error(50008, 'trip has already departed');
+        END IF;
+        SET v_price = NULL;
+        SELECT
+            price,
+            currency
+        INTO v_price, v_fare_currency
+        FROM trip_fares
+        WHERE trip_id = v_trip_id AND fare_class_id = v_fare_class_id;
+        IF v_price IS NULL THEN
+            CALL raise_error(50002, 'fare class is not sold on this trip');
+        ELSEIF v_fare_currency <> COALESCE(v_currency, v_fare_currency) THEN
+            CALL raise_error(50001, 'segments are priced in different currencies');
+        END IF;
+        SET v_currency = v_fare_currency;
+        SET v_total = v_total + v_price * v_passenger_count;
+        SET v_first_departs = LEAST(COALESCE(v_first_departs, v_departs), v_departs);
+        SET v_fares = JSON_ARRAY_APPEND(
+            v_fares, '$', JSON_ARRAY(v_trip_id, v_fare_class_id, v_segment_no, CAST(v_price AS CHAR), v_prefix)
+        );
+        SET v_step = v_step + 1;
+    END WHILE;
+
+    IF p_amount <> v_total OR p_currency <> v_currency THEN
+        CALL raise_error(50006, CONCAT('amount due is ', v_total, ' ', v_currency));
+    END IF;
+
+    -- A random reference; on the rare collision with uq_reservations_booking_ref, try another.
+    WHILE v_ref_taken = 1 AND v_attempts < 10 DO
+        SET v_ref_taken = 0;
+        SET v_attempts = v_attempts + 1;
+        SET v_booking_ref = CONCAT(
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1)
+        );
+        BEGIN
+            DECLARE CONTINUE HANDLER FOR 1062 SET v_ref_taken = 1;
+            INSERT INTO reservations (
+                booking_ref, user_id, status, total_amount, currency, expires_at, first_departs_at, created_at
+            )
+            VALUES (v_booking_ref, p_user_id, 'confirmed', v_total, v_currency, v_now, v_first_departs, v_now);
+        END;
+    END WHILE;
+    IF v_ref_taken = 1 THEN
+        CALL raise_error(50005, 'could not allocate a unique booking reference; try again');
+    END IF;
+    SET p_reservation_id = LAST_INSERT_ID();
+
+    INSERT INTO passengers (reservation_id, passenger_no, full_name, birth_date, created_at)
+    SELECT
+        p_reservation_id AS reservation_id,
+        j.passenger_no,
+        TRIM(j.full_name) AS full_name,
+        j.birth_date,
+        v_now AS created_at
+    FROM JSON_TABLE(
+        p_passengers, '$[*]' COLUMNS (
+            passenger_no FOR ORDINALITY,
+            full_name VARCHAR(200) PATH '$.full_name',
+            birth_date DATE PATH '$.birth_date'
+        )
+    ) AS j;
+
+    -- Seats last, in lock order, straight to sold; each fare's tickets follow its update.
+    SET v_index = 0;
+    WHILE v_index < v_segment_count DO
+        SET v_trip_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][0]')));
+        SET v_fare_class_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][1]')));
+        SET v_segment_no = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][2]')));
+        SET v_reclaimed = 0;
+        sell: LOOP
+            -- LAST_INSERT_ID(expr) hands back the new seats_issued from the same statement.
+            UPDATE trip_fares
+            SET
+                seats_sold = seats_sold + v_passenger_count,
+                seats_issued = LAST_INSERT_ID(seats_issued + v_passenger_count)
+            WHERE
+                trip_id = v_trip_id
+                AND fare_class_id = v_fare_class_id
+                AND on_sale = 1
+                AND seats_held + seats_sold + v_passenger_count <= capacity;
+            IF ROW_COUNT() > 0 THEN
+                LEAVE sell;
+            ELSEIF v_reclaimed THEN
+                -- Off sale: cancel_trip committed since the trip was read (on another Galera node).
+                SELECT on_sale INTO v_on_sale FROM trip_fares
+                WHERE trip_id = v_trip_id AND fare_class_id = v_fare_class_id;
+                IF v_on_sale = 0 THEN
+                    CALL raise_error(50004, 'trip is cancelled');
+                END IF;
+                CALL raise_error(50003, CONCAT('not enough seats left on trip ', v_trip_id));
+            END IF;
+            CALL reclaim_expired_holds(v_trip_id, v_fare_class_id, v_now);
+            SET v_reclaimed = 1;
+        END LOOP;
+        SET v_last_seat = LAST_INSERT_ID();
+        INSERT INTO reservation_segments (
+            reservation_id, segment_no, trip_id, fare_class_id, unit_price, seats, held_until, created_at
+        )
+        VALUES (
+            p_reservation_id,
+            v_segment_no,
+            v_trip_id,
+            v_fare_class_id,
+            JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][3]'))),
+            v_passenger_count,
+            NULL,
+            v_now
+        );
+        INSERT INTO tickets (ticket_number, reservation_id, passenger_id, trip_id, seat_no, created_at)
+        SELECT
+            CONCAT(LPAD(p_reservation_id, 10, '0'), v_segment_no, LPAD(p.passenger_no, 2, '0')) AS ticket_number,
+            p.reservation_id,
+            p.passenger_id,
+            v_trip_id AS trip_id,
+            CONCAT(
+                JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][4]'))),
+                v_last_seat - v_passenger_count + p.passenger_no
+            ) AS seat_no,
+            v_now AS created_at
+        FROM passengers AS p
+        WHERE p.reservation_id = p_reservation_id;
+        SET v_index = v_index + 1;
+    END WHILE;
+
+    -- The payment's key and request hash are those pay_reservation would give it, so paying
+    -- the new reservation again with the same key answers with this payment.
+    INSERT INTO payments (reservation_id, amount, currency, method, idempotency_key, request_hash, created_at)
+    VALUES (
+        p_reservation_id, p_amount, p_currency, p_method, p_idempotency_key,
+        SHA2(CONCAT_WS('|', p_reservation_id, p_user_id, p_amount, p_currency, p_method), 256), v_now
+    );
+    SET p_payment_id = LAST_INSERT_ID();
+    INSERT INTO purchase_keys (user_id, idempotency_key_hash, request_hash, reservation_id, payment_id, created_at)
+    VALUES (p_user_id, v_key_hash, v_request_hash, p_reservation_id, p_payment_id, v_now);
+    COMMIT;
+END$$
+
+DELIMITER ;
