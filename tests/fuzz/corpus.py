@@ -23,10 +23,18 @@ CUSTOMER = {
     "cancel_reservation",
     "get_reservation",
     "list_reservations",
+    "purchase",
 }
 ADMIN = {"add_station", "add_carrier", "add_trip", "cancel_trip"}
 HOUSEKEEPING = {"expire_reservations", "purge_expired_reservations"}
-OUTS = {"get_login": 0, "record_login": 0, "search_trips": 0, "get_reservation": 0, "list_reservations": 0}
+OUTS = {
+    "get_login": 0,
+    "record_login": 0,
+    "search_trips": 0,
+    "get_reservation": 0,
+    "list_reservations": 0,
+    "purchase": 2,
+}
 
 
 @dataclass
