@@ -96,7 +96,7 @@ BEGIN
         VALUES (p_reservation_id, p_refund_amount, v_currency, COALESCE(v_percent, 0), LEFT(p_reason, 200), v_now);
     END IF;
 
-    CALL release_seats(JSON_ARRAY(p_reservation_id), 'cancelled');
+    CALL release_seats(JSON_ARRAY(p_reservation_id), 'cancelled', v_now);
     COMMIT;
 END$$
 

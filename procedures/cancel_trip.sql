@@ -110,7 +110,7 @@ BEGIN
                 FROM JSON_TABLE(v_ids, '$[*]' COLUMNS (reservation_id BIGINT PATH '$')) AS ids
             )
         GROUP BY r.reservation_id, r.currency;
-        CALL release_seats(v_ids, 'cancelled');
+        CALL release_seats(v_ids, 'cancelled', v_now);
     END IF;
     COMMIT;
 END$$

@@ -63,7 +63,7 @@ BEGIN
     END LOOP;
     CLOSE c_lapsed;
     IF p_expired > 0 THEN
-        CALL release_seats(v_ids, 'expired');
+        CALL release_seats(v_ids, 'expired', v_now);
     END IF;
     COMMIT;
 END$$

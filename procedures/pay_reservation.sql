@@ -146,7 +146,7 @@ BEGIN
 
         -- Guarded by the state read above: on Galera a cancel or an expiry on another node writes
         -- this row too, and certification lets only one of them commit.
-        UPDATE reservations SET status = 'confirmed'
+        UPDATE reservations SET status = 'confirmed', updated_at = v_now
         WHERE reservation_id = p_reservation_id AND status = 'held';
         IF ROW_COUNT() = 0 THEN
             CALL raise_error(50004, 'reservation is no longer held');

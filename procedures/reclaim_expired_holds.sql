@@ -47,7 +47,7 @@ BEGIN
     CLOSE c_lapsed;
 
     IF JSON_LENGTH(v_ids) > 0 THEN
-        CALL release_seats(v_ids, 'expired');
+        CALL release_seats(v_ids, 'expired', p_now);
     END IF;
 END$$
 

@@ -1,6 +1,7 @@
 -- release_seats: ends reservations the caller has locked, returning their seats to sale: held
 -- seats leave trip_fares.seats_held, sold seats leave seats_sold and their tickets are voided;
--- segments stop being held; each reservation gets p_new_status (cancelled or expired).
+-- segments stop being held; each reservation gets p_new_status (cancelled or expired) at p_now
+-- (the caller's trusted clock, which the status history records).
 -- Internal: called inside the caller's transaction by expire_reservations, cancel_reservation,
 -- cancel_trip and create_reservation (reclaiming expired holds). Refunds are the caller's.
 -- p_reservation_ids is a JSON array of ids, each locked FOR UPDATE by the caller and held or
@@ -13,7 +14,7 @@ DROP PROCEDURE IF EXISTS release_seats;
 
 DELIMITER $$
 
-CREATE PROCEDURE release_seats (IN p_reservation_ids JSON, IN p_new_status VARCHAR(10))
+CREATE PROCEDURE release_seats (IN p_reservation_ids JSON, IN p_new_status VARCHAR(10), IN p_now DATETIME)
 MODIFIES SQL DATA
 SQL SECURITY INVOKER
 COMMENT 'Internal: ends locked reservations and returns their seats to sale'
@@ -66,7 +67,7 @@ BEGIN
         SET held_until = NULL
         WHERE reservation_id = v_reservation_id AND held_until IS NOT NULL;
         UPDATE reservations
-        SET status = p_new_status
+        SET status = p_new_status, updated_at = p_now
         WHERE reservation_id = v_reservation_id AND status IN ('held', 'confirmed');
         SET v_next = v_next + 1;
     END WHILE;
