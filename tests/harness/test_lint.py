@@ -50,7 +50,8 @@ def test_lint_decides_the_algorithm_on_a_scratch_copy_and_finds_destructive_chan
         (4, "instant", True),
         (5, "new-table", False),
     ]
-    assert 2000 <= verdicts[1].rows <= 2010 and verdicts[1].table == "r"  # statistics above 1,000 rows
+    # InnoDB's row count is a sampled estimate (1,999 was seen for 2,000 rows): above 1,000, near 2,000
+    assert 1800 <= verdicts[1].rows <= 2200 and verdicts[1].table == "r"
     assert verdicts[1].alternative.endswith("ALTER TABLE r ADD COLUMN note VARCHAR(10) NULL, ALGORITHM=INSTANT")
     assert verdicts[3].destructive == ["narrows r.name from varchar(100) to varchar(50)"]
     assert 'pt-online-schema-change --alter "MODIFY name VARCHAR(50) NULL"' in verdicts[3].alternative
@@ -77,7 +78,7 @@ def test_lint_and_plan_commands_text_json_markdown_and_exit_codes(released, empt
 
     text = run("lint")
     assert text.exit_code == 3
-    assert re.search(r"RISKY schema/V0002__release.sql:3 \[copy\] r \(2,00\d rows", text.output)  # an estimate
+    assert re.search(r"RISKY schema/V0002__release.sql:3 \[copy\] r \([12],\d{3} rows", text.output)  # an estimate
     assert f"D={empty_database.database},t=r --execute" in text.output
     data = json.loads(run("lint", "--format", "json").stdout)
     assert data["exit_code"] == 3 and data["risky"] == 2
