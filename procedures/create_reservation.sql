@@ -26,7 +26,7 @@
 --      free at once, not when the event next runs.
 -- Cost: the segments are walked as JSON, one statement per step and no JSON_TABLE temporary
 -- tables (docs/benchmarks.md has the profile that led here).
--- requires: raise_error, reclaim_expired_holds, utc_now, is_past_date
+-- requires: raise_error, check_booking_request, reclaim_expired_holds, utc_now
 DROP PROCEDURE IF EXISTS create_reservation;
 
 DELIMITER $$
@@ -46,7 +46,6 @@ BEGIN
     DECLARE v_passenger_count INT;
     DECLARE v_index INT DEFAULT 0;
     DECLARE v_step INT DEFAULT 0;
-    DECLARE v_item JSON;
     DECLARE v_trip_ids JSON DEFAULT JSON_ARRAY();
     -- The fares to hold, in lock order: [[trip_id, fare_class_id, segment_no, price], ...]; read
     -- back with JSON_UNQUOTE, as MariaDB stores a BIGINT variable in JSON_ARRAY as a string.
@@ -87,58 +86,7 @@ BEGIN
     SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
 
     -- Validate the request before touching anything.
-    IF p_segments IS NULL OR NOT JSON_VALID(p_segments) OR JSON_TYPE(p_segments) <> 'ARRAY' THEN
-        CALL raise_error(50001, 'segments must be a JSON array');
-    ELSEIF p_passengers IS NULL OR NOT JSON_VALID(p_passengers) OR JSON_TYPE(p_passengers) <> 'ARRAY' THEN
-        CALL raise_error(50001, 'passengers must be a JSON array');
-    END IF;
-    SET v_segment_count = JSON_LENGTH(p_segments);
-    SET v_passenger_count = JSON_LENGTH(p_passengers);
-    IF v_segment_count NOT BETWEEN 1 AND 4 THEN
-        CALL raise_error(50001, 'a reservation has one to four segments');
-    ELSEIF v_passenger_count NOT BETWEEN 1 AND 9 THEN
-        CALL raise_error(50001, 'a reservation has one to nine passengers');
-    END IF;
-    WHILE v_index < v_segment_count DO
-        SET v_item = JSON_EXTRACT(p_segments, CONCAT('$[', v_index, ']'));
-        IF
-            JSON_TYPE(v_item) <> 'OBJECT'
-            OR COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.trip_id')), '') NOT IN ('INTEGER', 'UNSIGNED INTEGER')
-            -- as text: MariaDB's JSON_TYPE calls 1e400 and 2^63 INTEGER; 18 digits fit a BIGINT
-            OR CAST(JSON_EXTRACT(v_item, '$.trip_id') AS CHAR) NOT REGEXP '^[1-9][0-9]{0,17}$'
-            OR COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.fare_class')), '') <> 'STRING' THEN
-            CALL raise_error(50001, 'each segment needs a positive integer trip_id and a fare_class name');
-        ELSEIF JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.fare_class')) NOT IN (
-            'economy', 'premium', 'business', 'first'
-        ) THEN
-            CALL raise_error(50001, 'unknown fare class name');
-        END IF;
-        IF JSON_CONTAINS(v_trip_ids, JSON_EXTRACT(v_item, '$.trip_id')) THEN
-            CALL raise_error(50001, 'a trip appears twice in the segments');
-        END IF;
-        SET v_trip_ids = JSON_ARRAY_APPEND(v_trip_ids, '$', JSON_EXTRACT(v_item, '$.trip_id'));
-        SET v_index = v_index + 1;
-    END WHILE;
-    SET v_index = 0;
-    WHILE v_index < v_passenger_count DO
-        SET v_item = JSON_EXTRACT(p_passengers, CONCAT('$[', v_index, ']'));
-        IF
-            JSON_TYPE(v_item) <> 'OBJECT'
-            OR COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.full_name')), '') <> 'STRING'
-            OR CHAR_LENGTH(TRIM(JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.full_name')))) = 0
-            -- untrimmed: JSON_TABLE reads the name whole, and would cut it at 200 characters
-            OR CHAR_LENGTH(JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.full_name'))) > 200 THEN
-            CALL raise_error(50001, 'each passenger needs a full_name of 1 to 200 characters');
-        ELSEIF
-            COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.birth_date')), 'NULL') NOT IN ('NULL', 'STRING')
-            OR (
-                JSON_TYPE(JSON_EXTRACT(v_item, '$.birth_date')) = 'STRING'
-                AND NOT is_past_date(LEFT(JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.birth_date')), 20), v_now)
-            ) THEN
-            CALL raise_error(50001, 'birth_date must be a real past date written YYYY-MM-DD');
-        END IF;
-        SET v_index = v_index + 1;
-    END WHILE;
+    CALL check_booking_request(p_segments, p_passengers, v_now, v_segment_count, v_passenger_count, v_trip_ids);
 
     SELECT
         u.status,
