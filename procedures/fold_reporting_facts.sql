@@ -10,12 +10,20 @@
 -- Errors: INVALID_ARGUMENT (batch size outside 1..2000).
 -- Locks, in order: the reporting_folds row (every batch writes it first, so batches queue, and
 -- on Galera two nodes' batches conflict in certification), then the batch's reservations that
--- are no longer held (an UPDATE marks them 2, "being folded", so no cancellation of one commits
--- halfway through the batch; cancel locks its reservation first too), then the reporting rows.
+-- are no longer held (found by a plain read, then locked by key, so no cancellation of one
+-- commits halfway through the batch; cancel locks its reservation first too), then the
+-- reporting rows. The keys locked are kept (v_done) and exactly those are cleared at the end,
+-- by the batch's one update of reservations (until 2026-11 an UPDATE marked them 2, "being
+-- folded", before the reporting writes and a second one cleared them: two updates of every
+-- folded reservation). On Galera, where the locking read is node-local, that update writes
+-- every row the batch relied on, so a cancellation of one on another node and the batch cannot
+-- both certify.
 -- Held reservations are read without a lock (READ COMMITTED: INSERT ... SELECT reads take no
--- locks), so holds and payments never wait for the fold; they stay pending.
+-- locks, and the locking read visits only the keys the plain read found not held), so holds
+-- and payments never wait for the fold; they stay pending. A hold paid while the batch runs was
+-- read as held, is not among the keys kept, and stays pending too.
 -- Size: a batch of 500 writes at most 500 booking facts, 500 activity days, 500 reservation
--- marks and 8 money facts a reservation (4 segments x payment and refund): ~5,500 rows.
+-- clears and 8 money facts a reservation (4 segments x payment and refund): ~5,500 rows.
 -- requires: raise_error, utc_now
 DROP PROCEDURE IF EXISTS fold_reporting_facts;
 
@@ -35,13 +43,15 @@ BEGIN
     DECLARE v_to BIGINT UNSIGNED;
     DECLARE v_last INT;
     DECLARE v_pass_started DATETIME;
+    DECLARE v_done LONGTEXT;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
         RESIGNAL;
     END;
 
-    SET foreign_key_checks = 1, unique_checks = 1;
+    -- v_done is built with JSON_ARRAYAGG, which the caller's group_concat_max_len could cut short.
+    SET foreign_key_checks = 1, unique_checks = 1, group_concat_max_len = GREATEST(@@group_concat_max_len, 1048576);
     IF p_batch_size IS NULL OR p_batch_size NOT BETWEEN 1 AND 2000 THEN
         CALL raise_error(50001, 'batch size must be 1 to 2000');
     END IF;
@@ -74,12 +84,20 @@ BEGIN
     WHERE facts_pending = 1 AND reservation_id > v_from AND reservation_id <= v_to;
 
     IF p_folded > 0 THEN
-        -- Lock the batch's reservations that have left held (2: being folded), so none changes
-        -- (a cancellation) before this commits. Held ones are not locked: a payment never waits
-        -- for the fold; they stay pending and the next pass sees how they ended.
-        UPDATE reservations
-        SET facts_pending = 2, updated_at = updated_at
+        -- Lock the batch's reservations that have left held, so none changes (a cancellation)
+        -- before this commits, and keep their keys: only these are cleared below. Found first
+        -- with a plain read, then locked by key: a locking read of the pending range would also
+        -- lock the held reservations it passes over (through idx_reservations_facts_pending,
+        -- until the end of the batch), and a payment would wait for the fold. Held ones are not
+        -- locked: they stay pending and the next pass sees how they ended.
+        SELECT COALESCE(JSON_ARRAYAGG(reservation_id), '[]') INTO v_done
+        FROM reservations
         WHERE facts_pending = 1 AND reservation_id > v_from AND reservation_id <= v_to AND status <> 'held';
+        SELECT COALESCE(JSON_ARRAYAGG(r.reservation_id), '[]') INTO v_done
+        FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+        INNER JOIN reservations AS r ON done.reservation_id = r.reservation_id
+        WHERE r.facts_pending = 1 AND r.status <> 'held'
+        FOR UPDATE;
         INSERT INTO booking_facts (
             created_at, reservation_id, user_id, status, currency, total_amount, first_departs_at, lead_days,
             mode, origin_station_id, destination_station_id, passengers, paid, refunded
@@ -108,7 +126,7 @@ BEGIN
         FROM reservations AS r
         INNER JOIN reservation_segments AS s ON r.reservation_id = s.reservation_id AND s.segment_no = 1
         INNER JOIN trips AS t ON s.trip_id = t.trip_id
-        WHERE r.facts_pending IN (1, 2) AND r.reservation_id > v_from AND r.reservation_id <= v_to
+        WHERE r.facts_pending = 1 AND r.reservation_id > v_from AND r.reservation_id <= v_to
         ON DUPLICATE KEY UPDATE
             status = VALUES (status),
             total_amount = VALUES (total_amount),
@@ -171,7 +189,7 @@ BEGIN
         INNER JOIN trips AS t ON s.trip_id = t.trip_id
         INNER JOIN reservation_segments AS fs ON m.reservation_id = fs.reservation_id AND fs.segment_no = 1
         INNER JOIN trips AS ft ON fs.trip_id = ft.trip_id
-        WHERE r.facts_pending IN (1, 2)
+        WHERE r.facts_pending = 1
         ON DUPLICATE KEY UPDATE refunded_later = VALUES (refunded_later);
 
         -- A login may have written the user's day first, later in the day than the booking.
@@ -181,14 +199,20 @@ BEGIN
             user_id,
             MIN(created_at) AS created_at
         FROM reservations
-        WHERE facts_pending IN (1, 2) AND reservation_id > v_from AND reservation_id <= v_to
+        WHERE facts_pending = 1 AND reservation_id > v_from AND reservation_id <= v_to
         GROUP BY DATE(created_at), user_id
         ON DUPLICATE KEY UPDATE created_at = LEAST(created_at, VALUES (created_at));
 
-        -- updated_at = updated_at: folding is not a change of the reservation.
+        -- Exactly the reservations locked above; updated_at = updated_at: folding is not a change
+        -- of the reservation.
         UPDATE reservations
         SET facts_pending = NULL, updated_at = updated_at
-        WHERE facts_pending = 2 AND reservation_id > v_from AND reservation_id <= v_to;
+        WHERE
+            facts_pending = 1 AND reservation_id > v_from AND reservation_id <= v_to
+            AND reservation_id IN (
+                SELECT done.reservation_id
+                FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+            );
     END IF;
 
     -- Guarded by the cursor read above: a batch of another node that moved it first wrote this

@@ -188,3 +188,89 @@ def test_racing_folds_and_bookings_fold_each_reservation_once(shop, batch):
     after = shop.query("SELECT batches FROM reporting_folds")[0]
     assert after["batches"] > before["batches"]
     assert shop.violations() == []
+
+
+def session_updates(conn) -> int:
+    cur = conn.cursor()
+    cur.execute("SHOW SESSION STATUS LIKE 'Handler_update'")
+    (_, value) = cur.fetchone()
+    cur.close()
+    return int(value)
+
+
+def test_a_batch_updates_each_folded_reservation_once(shop):
+    refresh(shop.conn)  # what earlier tests left pending (their holds stay pending, unchanged)
+    user, trip = shop.user(), shop.trip(capacity=20)
+    made = [shop.book(user, trip) for _ in range(3)]
+    for reservation in made:
+        shop.pay(reservation, user)
+    (before,) = shop.query("SELECT batches FROM reporting_folds")
+    updates = session_updates(shop.conn)
+    refresh(shop.conn)
+    (after,) = shop.query("SELECT batches FROM reporting_folds")
+    # One row update per folded reservation (the clear) and one of reporting_folds per batch;
+    # the reporting rows are all new inserts. Marking first, then clearing, made it 2 per reservation.
+    assert session_updates(shop.conn) - updates == len(made) + after["batches"] - before["batches"]
+    assert [shop.reservation(r)["facts_pending"] for r in made] == [None, None, None]
+    assert shop.violations() == []
+
+
+def running(conn, connection_id: int) -> str:
+    """The statement a connection is running, from the processlist ('' when idle)."""
+    cur = conn.cursor()
+    cur.execute("SELECT COALESCE(info, '') FROM information_schema.PROCESSLIST WHERE id = %s", (connection_id,))
+    (info,) = cur.fetchone()
+    cur.close()
+    conn.commit()
+    return info
+
+
+def fold_one_batch(conn) -> None:
+    cur = conn.cursor()
+    cur.execute("CALL fold_reporting_facts(500, @folded, @pass)")
+    cur.close()
+    conn.commit()
+
+
+def test_a_hold_paid_while_its_batch_runs_stays_pending(shop):
+    """The batch clears exactly the reservations it locked: a hold paid after the batch read it
+    (here: while the batch waits on its last statement's lock) keeps its mark, though it is no
+    longer held when the batch clears; clearing it would leave its stale 'held' fact for good.
+    The payment itself does not wait for the batch (which never locks a held reservation)."""
+    shop.query("ALTER EVENT fold_reporting_facts DISABLE")  # this test interleaves one batch by hand
+    refresh(shop.conn)
+    user, trip = shop.user(), shop.trip(capacity=20)
+    paid = shop.book(user, trip)
+    shop.pay(paid, user)
+    hold = shop.book(user, trip)
+    blocker, folder, payer = open_at(shop.url), open_at(shop.url), open_at(shop.url)
+    try:
+        # The user's activity row for the day, inserted and not committed: the batch's last write
+        # before clearing (user_activity_days) waits for it, after booking_facts read the hold.
+        blocker.cursor().execute(
+            "INSERT INTO user_activity_days (day, user_id, created_at) VALUES (%s, %s, %s)", (NOW.date(), user, NOW)
+        )
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            folding = pool.submit(fold_one_batch, folder)
+            for _ in range(200):
+                if running(shop.conn, folder.connection_id).startswith("INSERT INTO user_activity_days"):
+                    break
+                threading.Event().wait(0.05)
+            else:
+                blocker.rollback()
+                pytest.fail("the fold never waited on the activity row")
+            sp.pay_reservation(payer, hold, user, "100.00", "EUR", "card", f"late-{hold}")
+            blocker.rollback()
+            folding.result()
+    finally:
+        for conn in (blocker, folder, payer):
+            conn.close()
+        shop.query("ALTER EVENT fold_reporting_facts ENABLE")
+    assert shop.reservation(paid)["facts_pending"] is None
+    assert shop.reservation(hold)["facts_pending"] == 1  # read as held: its fact is stale, so still pending
+    assert facts(shop, hold)["booking"] == [("held", "0.00", "0.00")]
+    assert shop.violations() == []
+    refresh(shop.conn)
+    assert facts(shop, hold)["booking"] == [("confirmed", "100.00", "0.00")]
+    assert shop.reservation(hold)["facts_pending"] is None
+    assert shop.violations() == []
