@@ -27,6 +27,7 @@ import random
 import time
 
 from booking import DATABASE, SPREAD_TRIPS
+from booking_baseline import BASE_DATABASE
 from common import bench_url, command_line, connect, describe_machine, write_section
 
 from harness import procedures as sp
@@ -107,12 +108,14 @@ def bench_world(conn) -> tuple[int, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help=f"server to use (its database is ignored: {DATABASE})")
+    parser.add_argument("--database-url", help="server to use (its database is ignored: see --database)")
+    parser.add_argument("--database", default=DATABASE,
+                        help=f"database holding the bench trips (default {DATABASE}; {BASE_DATABASE} after a --baseline run)")  # fmt: skip
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
 
-    url = bench_url(args.database_url).with_database(DATABASE)
+    url = bench_url(args.database_url).with_database(args.database)
     conn = connect(url)
     user, first_trip = bench_world(conn)
     rng = random.Random(1)

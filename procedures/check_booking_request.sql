@@ -52,7 +52,7 @@ BEGIN
         ) THEN
             CALL raise_error(50001, 'unknown fare class name');
         END IF;
-        IF JSON_CONTAINS(p_trip_ids, JSON_EXTRACT(v_item, '$.trip_id')) THEN
+        IF v_index > 0 AND JSON_CONTAINS(p_trip_ids, JSON_EXTRACT(v_item, '$.trip_id')) THEN
             CALL raise_error(50001, 'a trip appears twice in the segments');
         END IF;
         SET p_trip_ids = JSON_ARRAY_APPEND(p_trip_ids, '$', JSON_EXTRACT(v_item, '$.trip_id'));
@@ -71,7 +71,8 @@ BEGIN
         ELSEIF
             COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.birth_date')), 'NULL') NOT IN ('NULL', 'STRING')
             OR (
-                JSON_TYPE(JSON_EXTRACT(v_item, '$.birth_date')) = 'STRING'
+                -- COALESCE: with no birth_date, NULL AND NOT f() would still call f()
+                COALESCE(JSON_TYPE(JSON_EXTRACT(v_item, '$.birth_date')), '') = 'STRING'
                 AND NOT is_past_date(LEFT(JSON_UNQUOTE(JSON_EXTRACT(v_item, '$.birth_date')), 20), p_now)
             ) THEN
             CALL raise_error(50001, 'birth_date must be a real past date written YYYY-MM-DD');

@@ -7,21 +7,21 @@
 --         or fare class not sold on the trip), FORBIDDEN (user disabled), INVALID_STATE (trip
 --         cancelled), TOO_LATE (trip departed), SOLD_OUT (a segment lacks seats).
 -- Concurrency:
---   1. every segment's trip is read LOCK IN SHARE MODE before any fare is touched, so
---      cancel_trip (which takes the trip row exclusively, then fares) can neither slip between
---      this check and the hold nor deadlock with it;
---   2. prices are read without a lock (nothing changes a price once the trip is added), so the
---      reservation and its passengers are written before the fares are locked: a fare row is
---      locked only from its seat update to the commit, which bounds bookings of one busy trip;
---   3. inventory is one guarded UPDATE per fare (on sale and held + sold + n <= capacity,
+--   1. each trip and its price are read in one statement without a lock: nothing changes a
+--      price once the trip is added, and a trip cancelled after the read is caught by the
+--      fare's on_sale guard (2), so cancel_trip meets bookings only on the fare rows (no trip
+--      lock to wait on or deadlock with). The reservation and its passengers are written
+--      before any fare is locked: a fare row is locked only from its seat update to the
+--      commit, which bounds bookings of one busy trip;
+--   2. inventory is one guarded UPDATE per fare (on sale and held + sold + n <= capacity,
 --      checked with ROW_COUNT()), never read-then-write; the CHECK ck_trip_fares_seats is the
 --      backstop. cancel_trip clears on_sale on the same rows, so on Galera a booking and a
 --      cancel on two nodes write a common row and certification lets only one commit;
---   4. fares are locked in ascending trip_id order, whatever order the customer listed them
+--   3. fares are locked in ascending trip_id order, whatever order the customer listed them
 --      in, so A+B and B+A bookings cannot deadlock each other; and before the segment rows are
 --      inserted, whose foreign keys would otherwise take S locks on the fares first (two
 --      sessions holding S and both wanting X deadlock);
---   5. when a fare looks full, lapsed holds on it are reclaimed in this transaction
+--   4. when a fare looks full, lapsed holds on it are reclaimed in this transaction
 --      (reclaim_expired_holds, SKIP LOCKED) and the update retried once: expired holds are
 --      free at once, not when the event next runs.
 -- Cost: the segments are walked as JSON, one statement per step and no JSON_TABLE temporary
@@ -108,7 +108,7 @@ BEGIN
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
 
-    -- Each trip, smallest id first: lock it shared, check it and price its fare. v_fares
+    -- Each trip, smallest id first: check it and price its fare. v_fares
     -- collects the fares in that order.
     WHILE v_step < v_segment_count DO
         -- One segment (most bookings) is in order already: no search for the next smallest.
@@ -130,31 +130,27 @@ BEGIN
             END WHILE;
         END IF;
         SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class')));
+        -- Read without a lock: a price never changes once the trip is added, and a trip
+        -- cancelled from here on is caught by the on_sale guard of the fare's UPDATE below.
         SET v_trip_status = NULL;
         SELECT
             t.status,
             t.departs_at,
-            fc.fare_class_id
-        INTO v_trip_status, v_departs, v_fare_class_id
+            fc.fare_class_id,
+            tf.price,
+            tf.currency
+        INTO v_trip_status, v_departs, v_fare_class_id, v_price, v_fare_currency
         FROM trips AS t
         INNER JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
-        WHERE t.trip_id = v_trip_id
-        LOCK IN SHARE MODE;
+        LEFT JOIN trip_fares AS tf ON t.trip_id = tf.trip_id AND fc.fare_class_id = tf.fare_class_id
+        WHERE t.trip_id = v_trip_id;
         IF v_trip_status IS NULL THEN
             CALL raise_error(50002, 'trip does not exist');
         ELSEIF v_trip_status = 'cancelled' THEN
             CALL raise_error(50004, 'trip is cancelled');
         ELSEIF v_trip_status = 'departed' OR v_departs <= v_now THEN
             CALL raise_error(50008, 'trip has already departed');
-        END IF;
-        SET v_price = NULL;
-        SELECT
-            price,
-            currency
-        INTO v_price, v_fare_currency
-        FROM trip_fares
-        WHERE trip_id = v_trip_id AND fare_class_id = v_fare_class_id;
-        IF v_price IS NULL THEN
+        ELSEIF v_price IS NULL THEN
             CALL raise_error(50002, 'fare class is not sold on this trip');
         ELSEIF v_fare_currency <> COALESCE(v_currency, v_fare_currency) THEN
             CALL raise_error(50001, 'segments are priced in different currencies');

@@ -7,20 +7,23 @@
 --         already, cancelled), TOO_LATE (hold expired, even if the expiry event has not run;
 --         trip departed), AMOUNT_MISMATCH (amount or currency differs from what is due),
 --         DUPLICATE (key reused for another request).
--- Concurrency: READ COMMITTED, so the key lookup sees payments committed by a twin call
--- without taking gap locks. Locks the reservation row FOR UPDATE first (serialising pay, cancel
--- and expire of one reservation, so exactly one wins), reads the key after the lock (a twin
--- that held it has committed by then), confirms the reservation, then moves seats from held to
--- sold with one guarded UPDATE per fare in ascending (trip_id, fare_class_id) order and issues
--- that fare's tickets: a fare row is locked only from its update to the commit. The segments'
--- held_until is cleared last (changing it S-locks the fare through the foreign key).
+-- Concurrency: READ COMMITTED, without gap locks. The reservation row is locked first, by the
+-- guarded UPDATE that confirms it (serialising pay, cancel and expire of one reservation, so
+-- exactly one wins); when it confirms nothing, replay_or_refuse_payment locks the row, and
+-- finds the payment of a twin call that held it (committed by then) or names the error. Then
+-- seats move from held to sold with one guarded UPDATE per fare in ascending trip_id order
+-- and that fare's tickets follow: a fare row is locked only from its update to the commit. The
+-- segments' held_until is cleared last (changing it S-locks the fare through the foreign key).
+-- Cost: the usual call is one UPDATE of the reservation, the payment, one segment read, and
+-- per fare its UPDATE and tickets; the error and replay paths live in the other procedure, so
+-- their variables cost the usual call nothing.
 -- The fare updates are guarded by on_sale, which cancel_trip clears: on Galera, where row locks
 -- are node-local, a payment and a trip cancellation on two nodes write a common row (the fare,
 -- and the reservation) and certification aborts one of them.
 -- Keys are scoped to their reservation and compared byte for byte (SHA-256 of the key as
 -- given): uq_payments_reservation_idempotency_key is the last guard against a key used twice;
 -- uq_tickets_trip_active_seat against a seat sold twice.
--- requires: raise_error, utc_now
+-- requires: raise_error, replay_or_refuse_payment, utc_now
 DROP PROCEDURE IF EXISTS pay_reservation;
 
 DELIMITER $$
@@ -37,36 +40,18 @@ CREATE PROCEDURE pay_reservation (
 MODIFIES SQL DATA
 SQL SECURITY DEFINER
 COMMENT 'Pays a held reservation and issues its tickets; idempotent by key'
-BEGIN
+proc: BEGIN
     DECLARE v_now DATETIME DEFAULT utc_now();
     DECLARE v_request_hash CHAR(64);
-    DECLARE v_known_payment BIGINT;
-    DECLARE v_known_hash CHAR(64);
-    DECLARE v_owner BIGINT;
-    DECLARE v_status VARCHAR(10);
-    DECLARE v_total DECIMAL(12, 2);
-    DECLARE v_currency CHAR(3);
-    DECLARE v_expires DATETIME;
-    DECLARE v_first_departs DATETIME;
+    DECLARE v_segments INT;
+    DECLARE v_paid INT DEFAULT 0;
+    DECLARE v_after_trip_id BIGINT DEFAULT 0;
     DECLARE v_seats INT;
     DECLARE v_trip_id BIGINT;
     DECLARE v_fare_class_id TINYINT;
     DECLARE v_segment_no TINYINT;
     DECLARE v_prefix CHAR(1);
     DECLARE v_last_seat INT;
-    DECLARE v_done INT DEFAULT 0;
-    DECLARE c_segments CURSOR FOR
-        SELECT
-            s.trip_id,
-            s.fare_class_id,
-            s.segment_no,
-            s.seats,
-            fc.seat_prefix
-        FROM reservation_segments AS s
-        INNER JOIN fare_classes AS fc ON s.fare_class_id = fc.fare_class_id
-        WHERE s.reservation_id = p_reservation_id
-        ORDER BY s.trip_id, s.fare_class_id;
-    DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_done = 1;
     DECLARE EXIT HANDLER FOR 1062
     BEGIN
         ROLLBACK;
@@ -100,99 +85,95 @@ BEGIN
     COMMIT;
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
-    SELECT
-        user_id,
-        status,
-        total_amount,
-        currency,
-        expires_at,
-        first_departs_at
-    INTO v_owner, v_status, v_total, v_currency, v_expires, v_first_departs
-    FROM reservations
-    WHERE reservation_id = p_reservation_id
-    FOR UPDATE;
-    IF v_owner IS NULL OR v_owner <> p_user_id OR p_user_id IS NULL THEN
-        CALL raise_error(50002, 'reservation does not exist');
-    END IF;
-    -- Keys are scoped to the reservation and compared byte for byte (case and spaces count).
-    SELECT
-        payment_id,
-        request_hash
-    INTO v_known_payment, v_known_hash
-    FROM payments
-    WHERE reservation_id = p_reservation_id AND idempotency_key_hash = UNHEX(SHA2(p_idempotency_key, 256));
-    IF v_known_payment IS NOT NULL THEN
-        IF v_known_hash <> v_request_hash THEN
-            CALL raise_error(50005, 'idempotency key was used for another request');
-        END IF;
-        SET p_payment_id = v_known_payment;
+    -- The usual payment in one guarded statement that also takes the reservation's lock: the
+    -- caller's held, unexpired reservation of a trip not yet departed, paid in full. On Galera a
+    -- cancel or an expiry on another node writes this row too, and certification lets only one
+    -- of them commit. A held reservation has no payment yet (a payment confirms its reservation
+    -- in the same transaction), so no key can be known for it.
+    UPDATE reservations SET status = 'confirmed', updated_at = v_now
+    WHERE
+        reservation_id = p_reservation_id
+        AND user_id = p_user_id
+        AND status = 'held'
+        AND expires_at > v_now
+        AND first_departs_at > v_now
+        AND total_amount = p_amount
+        AND currency = p_currency;
+    IF ROW_COUNT() = 0 THEN
+        -- Not payable as asked: a repeated call, or an error to name.
+        CALL replay_or_refuse_payment(
+            p_reservation_id, p_user_id, p_amount, p_currency, p_idempotency_key, v_request_hash, v_now, p_payment_id
+        );
         COMMIT;
-    ELSE
-        IF v_status = 'confirmed' THEN
-            CALL raise_error(50004, 'reservation is already paid');
-        ELSEIF v_status = 'cancelled' THEN
-            CALL raise_error(50004, 'reservation is cancelled');
-        ELSEIF v_status = 'expired' OR v_expires <= v_now THEN
-            CALL raise_error(50008, 'the hold has expired');
-        ELSEIF v_first_departs <= v_now THEN
-            CALL raise_error(50008, 'the trip has already departed');
-        ELSEIF p_amount <> v_total OR p_currency <> v_currency THEN
-            CALL raise_error(50006, CONCAT('amount due is ', v_total, ' ', v_currency));
-        END IF;
+        LEAVE proc;
+    END IF;
 
-        INSERT INTO payments (reservation_id, amount, currency, method, idempotency_key, request_hash, created_at)
-        VALUES (p_reservation_id, p_amount, p_currency, p_method, p_idempotency_key, v_request_hash, v_now);
-        SET p_payment_id = LAST_INSERT_ID();
+    INSERT INTO payments (reservation_id, amount, currency, method, idempotency_key, request_hash, created_at)
+    VALUES (p_reservation_id, p_amount, p_currency, p_method, p_idempotency_key, v_request_hash, v_now);
+    SET p_payment_id = LAST_INSERT_ID();
 
-        -- Guarded by the state read above: on Galera a cancel or an expiry on another node writes
-        -- this row too, and certification lets only one of them commit.
-        UPDATE reservations SET status = 'confirmed', updated_at = v_now
-        WHERE reservation_id = p_reservation_id AND status = 'held';
-        IF ROW_COUNT() = 0 THEN
-            CALL raise_error(50004, 'reservation is no longer held');
-        END IF;
-
-        -- an earlier SELECT ... INTO that found no row set v_done through the NOT FOUND handler
-        SET v_done = 0;
-        OPEN c_segments;
-        segments: LOOP
-            FETCH c_segments INTO v_trip_id, v_fare_class_id, v_segment_no, v_seats, v_prefix;
-            IF v_done THEN
-                LEAVE segments;
-            END IF;
-            -- LAST_INSERT_ID(expr) hands back the new seats_issued from the same statement.
-            UPDATE trip_fares
-            SET
-                seats_held = seats_held - v_seats,
-                seats_sold = seats_sold + v_seats,
-                seats_issued = LAST_INSERT_ID(seats_issued + v_seats)
-            WHERE
-                trip_id = v_trip_id
-                AND fare_class_id = v_fare_class_id
-                AND on_sale = 1
-                AND seats_held >= v_seats;
-            IF ROW_COUNT() = 0 THEN
-                CALL raise_error(50004, 'a trip of this reservation is cancelled, or its held seats are missing');
-            END IF;
-            SET v_last_seat = LAST_INSERT_ID();
-            INSERT INTO tickets (ticket_number, reservation_id, passenger_id, trip_id, seat_no, created_at)
+    -- The fares in ascending trip_id order (a trip appears once per reservation). The usual
+    -- single segment is read whole by this one statement (its MINs are its values); with more,
+    -- each turn of the loop reads the next smallest trip_id.
+    SELECT
+        COUNT(*) AS segments,
+        MIN(s.trip_id) AS trip_id,
+        MIN(s.fare_class_id) AS fare_class_id,
+        MIN(s.segment_no) AS segment_no,
+        MIN(s.seats) AS seats,
+        MIN(fc.seat_prefix) AS seat_prefix
+    INTO v_segments, v_trip_id, v_fare_class_id, v_segment_no, v_seats, v_prefix
+    FROM reservation_segments AS s
+    INNER JOIN fare_classes AS fc ON s.fare_class_id = fc.fare_class_id
+    WHERE s.reservation_id = p_reservation_id;
+    WHILE v_paid < v_segments DO
+        IF v_segments > 1 THEN
             SELECT
-                CONCAT(LPAD(p_reservation_id, 10, '0'), v_segment_no, LPAD(p.passenger_no, 2, '0')) AS ticket_number,
-                p.reservation_id,
-                p.passenger_id,
-                v_trip_id AS trip_id,
-                CONCAT(v_prefix, v_last_seat - v_seats + p.passenger_no) AS seat_no,
-                v_now AS created_at
-            FROM passengers AS p
-            WHERE p.reservation_id = p_reservation_id;
-        END LOOP;
-        CLOSE c_segments;
-        -- After the fares: held_until is part of the index that checks the segments' foreign key
-        -- to trip_fares, so changing it takes an S lock on the fare (S before X would deadlock).
-        UPDATE reservation_segments SET held_until = NULL
-        WHERE reservation_id = p_reservation_id;
-        COMMIT;
-    END IF;
+                s.trip_id,
+                s.fare_class_id,
+                s.segment_no,
+                s.seats,
+                fc.seat_prefix
+            INTO v_trip_id, v_fare_class_id, v_segment_no, v_seats, v_prefix
+            FROM reservation_segments AS s
+            INNER JOIN fare_classes AS fc ON s.fare_class_id = fc.fare_class_id
+            WHERE s.reservation_id = p_reservation_id AND s.trip_id > v_after_trip_id
+            ORDER BY s.trip_id
+            LIMIT 1;
+            SET v_after_trip_id = v_trip_id;
+        END IF;
+        -- LAST_INSERT_ID(expr) hands back the new seats_issued from the same statement.
+        UPDATE trip_fares
+        SET
+            seats_held = seats_held - v_seats,
+            seats_sold = seats_sold + v_seats,
+            seats_issued = LAST_INSERT_ID(seats_issued + v_seats)
+        WHERE
+            trip_id = v_trip_id
+            AND fare_class_id = v_fare_class_id
+            AND on_sale = 1
+            AND seats_held >= v_seats;
+        IF ROW_COUNT() = 0 THEN
+            CALL raise_error(50004, 'a trip of this reservation is cancelled, or its held seats are missing');
+        END IF;
+        SET v_last_seat = LAST_INSERT_ID();
+        INSERT INTO tickets (ticket_number, reservation_id, passenger_id, trip_id, seat_no, created_at)
+        SELECT
+            CONCAT(LPAD(p_reservation_id, 10, '0'), v_segment_no, LPAD(p.passenger_no, 2, '0')) AS ticket_number,
+            p.reservation_id,
+            p.passenger_id,
+            v_trip_id AS trip_id,
+            CONCAT(v_prefix, v_last_seat - v_seats + p.passenger_no) AS seat_no,
+            v_now AS created_at
+        FROM passengers AS p
+        WHERE p.reservation_id = p_reservation_id;
+        SET v_paid = v_paid + 1;
+    END WHILE;
+    -- After the fares: held_until is part of the index that checks the segments' foreign key
+    -- to trip_fares, so changing it takes an S lock on the fare (S before X would deadlock).
+    UPDATE reservation_segments SET held_until = NULL
+    WHERE reservation_id = p_reservation_id;
+    COMMIT;
 END$$
 
 DELIMITER ;

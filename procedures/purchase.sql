@@ -10,10 +10,10 @@
 --         TOO_LATE, SOLD_OUT) and of pay_reservation's request (INVALID_ARGUMENT for the amount,
 --         currency, method or an empty key; AMOUNT_MISMATCH when the amount or currency is not
 --         the total of the seats; DUPLICATE).
--- Concurrency: as create_reservation (trips LOCK IN SHARE MODE in ascending trip_id order,
--- prices read without a lock, the reservation and passengers written before any fare is
--- locked, one guarded UPDATE per fare in ascending trip_id order, guarded by on_sale so that on
--- Galera a purchase and cancel_trip write a common row), except that the seats go straight to
+-- Concurrency: as create_reservation (trips and prices read without a lock, the reservation
+-- and passengers written before any fare is locked, one guarded UPDATE per fare in ascending
+-- trip_id order, guarded by on_sale so that on Galera a purchase and cancel_trip write a common
+-- row), except that the seats go straight to
 -- sold: each fare's UPDATE moves seats_sold and seats_issued at once and hands back the seat
 -- numbers (LAST_INSERT_ID(expr)), and that fare's tickets follow. The key row is written last:
 -- a twin call with the same key waits on it, then finds it (1062) and answers with its ids.
@@ -121,29 +121,28 @@ proc: BEGIN
         '|', p_user_id, JSON_COMPACT(p_segments), JSON_COMPACT(p_passengers), p_amount, p_currency, p_method
     ), 256);
 
-    SELECT status INTO v_user_status FROM users
-    WHERE user_id = p_user_id;
-    IF v_user_status IS NULL THEN
-        CALL raise_error(50002, 'user does not exist');
-    ELSEIF v_user_status <> 'active' THEN
-        CALL raise_error(50007, 'user account is disabled');
-    END IF;
-
     -- READ COMMITTED: reads see what other sessions committed and searches take no gap locks.
     -- SET TRANSACTION needs no transaction open; START TRANSACTION would end one anyway.
     COMMIT;
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
 
-    -- A repeated call: the first one's ids, or DUPLICATE for another request.
+    -- The customer, and the key if an earlier call used it: a repeated call gets the first
+    -- one's ids, another request with the key is DUPLICATE.
     SELECT
-        request_hash,
-        reservation_id,
-        payment_id
-    INTO v_known_hash, p_reservation_id, p_payment_id
-    FROM purchase_keys
-    WHERE user_id = p_user_id AND idempotency_key_hash = v_key_hash;
-    IF v_known_hash IS NOT NULL THEN
+        u.status,
+        k.request_hash,
+        k.reservation_id,
+        k.payment_id
+    INTO v_user_status, v_known_hash, p_reservation_id, p_payment_id
+    FROM users AS u
+    LEFT JOIN purchase_keys AS k ON u.user_id = k.user_id AND k.idempotency_key_hash = v_key_hash
+    WHERE u.user_id = p_user_id;
+    IF v_user_status IS NULL THEN
+        CALL raise_error(50002, 'user does not exist');
+    ELSEIF v_user_status <> 'active' THEN
+        CALL raise_error(50007, 'user account is disabled');
+    ELSEIF v_known_hash IS NOT NULL THEN
         IF v_known_hash <> v_request_hash THEN
             CALL raise_error(50005, 'idempotency key was used for another request');
         END IF;
@@ -151,7 +150,7 @@ proc: BEGIN
         LEAVE proc;
     END IF;
 
-    -- Each trip, smallest id first: lock it shared, check it and price its fare. v_fares
+    -- Each trip, smallest id first: check it and price its fare. v_fares
     -- collects the fares in that order.
     WHILE v_step < v_segment_count DO
         -- One segment (most bookings) is in order already: no search for the next smallest.
@@ -173,32 +172,28 @@ proc: BEGIN
             END WHILE;
         END IF;
         SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class')));
+        -- Read without a lock: a price never changes once the trip is added, and a trip
+        -- cancelled from here on is caught by the on_sale guard of the fare's UPDATE below.
         SET v_trip_status = NULL;
         SELECT
             t.status,
             t.departs_at,
             fc.fare_class_id,
-            fc.seat_prefix
-        INTO v_trip_status, v_departs, v_fare_class_id, v_prefix
+            fc.seat_prefix,
+            tf.price,
+            tf.currency
+        INTO v_trip_status, v_departs, v_fare_class_id, v_prefix, v_price, v_fare_currency
         FROM trips AS t
         INNER JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
-        WHERE t.trip_id = v_trip_id
-        LOCK IN SHARE MODE;
+        LEFT JOIN trip_fares AS tf ON t.trip_id = tf.trip_id AND fc.fare_class_id = tf.fare_class_id
+        WHERE t.trip_id = v_trip_id;
         IF v_trip_status IS NULL THEN
             CALL raise_error(50002, 'trip does not exist');
         ELSEIF v_trip_status = 'cancelled' THEN
             CALL raise_error(50004, 'trip is cancelled');
         ELSEIF v_trip_status = 'departed' OR v_departs <= v_now THEN
             CALL raise_error(50008, 'trip has already departed');
-        END IF;
-        SET v_price = NULL;
-        SELECT
-            price,
-            currency
-        INTO v_price, v_fare_currency
-        FROM trip_fares
-        WHERE trip_id = v_trip_id AND fare_class_id = v_fare_class_id;
-        IF v_price IS NULL THEN
+        ELSEIF v_price IS NULL THEN
             CALL raise_error(50002, 'fare class is not sold on this trip');
         ELSEIF v_fare_currency <> COALESCE(v_currency, v_fare_currency) THEN
             CALL raise_error(50001, 'segments are priced in different currencies');
