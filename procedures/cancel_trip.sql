@@ -2,14 +2,15 @@
 -- cancelled whole (all its segments): held ones release their seats, confirmed ones void their
 -- tickets and are refunded in full. Returns how many reservations were cancelled.
 -- Errors: NOT_FOUND (no such trip), INVALID_STATE (already cancelled), TOO_LATE (departed).
--- Concurrency: locks the trip row FOR UPDATE first: bookings read their trips LOCK IN SHARE
--- MODE, so no new hold can appear on it afterwards. Then the affected reservations FOR UPDATE
--- (other procedures hold at most one reservation lock while waiting, or skip locked ones, so
--- the order among them cannot deadlock), then every fare of the trip (on_sale = 0), then the
--- reservations again (on Galera, what another node applied before the fare write), then
--- release_seats updates fares in ascending (trip_id, fare_class_id) order: reservations before
--- fares, as in every other procedure. No new hold can reach this trip's fares meanwhile: a
--- booking takes the trip row LOCK IN SHARE MODE before any fare.
+-- Concurrency: locks the trip row FOR UPDATE first (two cancels of one trip queue here). Then
+-- the affected reservations FOR UPDATE (other procedures hold at most one reservation lock
+-- while waiting, or skip locked ones, so the order among them cannot deadlock), then every fare
+-- of the trip (on_sale = 0), then the reservations again, then release_seats updates fares in
+-- ascending (trip_id, fare_class_id) order: reservations before fares, as in every other
+-- procedure. Bookings read trips without a lock and meet this procedure on the fare rows: a
+-- hold or sale updates its fare guarded by on_sale, so one that wrote its fare first commits
+-- before the on_sale write gets the row, and the second read of the reservations finds it (on
+-- one server and on Galera alike); one that comes later finds the fare off sale.
 -- requires: raise_error, release_seats, utc_now
 DROP PROCEDURE IF EXISTS cancel_trip;
 
@@ -74,12 +75,9 @@ BEGIN
     -- a common row and certification aborts one of the two.
     UPDATE trip_fares SET on_sale = 0
     WHERE trip_id = p_trip_id;
-    -- Read the reservations again, now that the common row is written. On one server this finds
-    -- the same rows (the trip lock kept new holds out; the first read took the reservation locks
-    -- before any fare lock, the order pay and expire use). On Galera a hold or payment applied
-    -- from another node between the first read and the fare write would be missed by the first
-    -- read yet pass certification (it was applied before this write); after the write, every
-    -- such change is visible here, and a later one conflicts with the fare write.
+    -- Read the reservations again, now that the fares are ours: a booking that updated a fare
+    -- before this write committed before it could proceed (on Galera: was applied, or conflicts
+    -- with the write), so this read finds every reservation that holds seats on the trip.
     SELECT
         COUNT(*) AS affected,
         COALESCE(JSON_ARRAYAGG(r.reservation_id), JSON_ARRAY()) AS ids
