@@ -88,20 +88,6 @@ BEGIN
     -- Validate the request before touching anything.
     CALL check_booking_request(p_segments, p_passengers, v_now, v_segment_count, v_passenger_count, v_trip_ids);
 
-    SELECT
-        u.status,
-        CAST(s.setting_value AS UNSIGNED) AS hold_minutes
-    INTO v_user_status, v_hold_minutes
-    FROM users AS u
-    LEFT JOIN settings AS s ON s.setting_key = 'hold_minutes'
-    WHERE u.user_id = p_user_id;
-    IF v_user_status IS NULL THEN
-        CALL raise_error(50002, 'user does not exist');
-    ELSEIF v_user_status <> 'active' THEN
-        CALL raise_error(50007, 'user account is disabled');
-    END IF;
-    SET v_expires = v_now + INTERVAL COALESCE(v_hold_minutes, 15) MINUTE;
-
     -- READ COMMITTED: reads see what other sessions committed and searches take no gap locks.
     -- SET TRANSACTION needs no transaction open; START TRANSACTION would end one anyway.
     COMMIT;
@@ -130,21 +116,31 @@ BEGIN
             END WHILE;
         END IF;
         SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class')));
-        -- Read without a lock: a price never changes once the trip is added, and a trip
-        -- cancelled from here on is caught by the on_sale guard of the fare's UPDATE below.
-        SET v_trip_status = NULL;
+        -- One read for the customer, the hold setting, the trip and its price, without a lock:
+        -- a price never changes once the trip is added, and a trip cancelled from here on is
+        -- caught by the on_sale guard of the fare's UPDATE below. The customer comes first: its
+        -- errors are named before any trip's (it is read again with each further segment).
+        SET v_user_status = NULL;
         SELECT
-            t.status,
+            u.status AS user_status,
+            CAST(hs.setting_value AS UNSIGNED) AS hold_minutes,
+            t.status AS trip_status,
             t.departs_at,
             fc.fare_class_id,
             tf.price,
             tf.currency
-        INTO v_trip_status, v_departs, v_fare_class_id, v_price, v_fare_currency
-        FROM trips AS t
-        INNER JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
+        INTO v_user_status, v_hold_minutes, v_trip_status, v_departs, v_fare_class_id, v_price, v_fare_currency
+        FROM users AS u
+        LEFT JOIN settings AS hs ON hs.setting_key = 'hold_minutes'
+        LEFT JOIN trips AS t ON t.trip_id = v_trip_id
+        LEFT JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
         LEFT JOIN trip_fares AS tf ON t.trip_id = tf.trip_id AND fc.fare_class_id = tf.fare_class_id
-        WHERE t.trip_id = v_trip_id;
-        IF v_trip_status IS NULL THEN
+        WHERE u.user_id = p_user_id;
+        IF v_user_status IS NULL THEN
+            CALL raise_error(50002, 'user does not exist');
+        ELSEIF v_user_status <> 'active' THEN
+            CALL raise_error(50007, 'user account is disabled');
+        ELSEIF v_trip_status IS NULL THEN
             CALL raise_error(50002, 'trip does not exist');
         ELSEIF v_trip_status = 'cancelled' THEN
             CALL raise_error(50004, 'trip is cancelled');
@@ -164,6 +160,7 @@ BEGIN
         SET v_step = v_step + 1;
     END WHILE;
 
+    SET v_expires = v_now + INTERVAL COALESCE(v_hold_minutes, 15) MINUTE;
     -- A random reference; on the rare collision with uq_reservations_booking_ref, try another.
     WHILE v_ref_taken = 1 AND v_attempts < 10 DO
         SET v_ref_taken = 0;

@@ -127,29 +127,6 @@ proc: BEGIN
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
 
-    -- The customer, and the key if an earlier call used it: a repeated call gets the first
-    -- one's ids, another request with the key is DUPLICATE.
-    SELECT
-        u.status,
-        k.request_hash,
-        k.reservation_id,
-        k.payment_id
-    INTO v_user_status, v_known_hash, p_reservation_id, p_payment_id
-    FROM users AS u
-    LEFT JOIN purchase_keys AS k ON u.user_id = k.user_id AND k.idempotency_key_hash = v_key_hash
-    WHERE u.user_id = p_user_id;
-    IF v_user_status IS NULL THEN
-        CALL raise_error(50002, 'user does not exist');
-    ELSEIF v_user_status <> 'active' THEN
-        CALL raise_error(50007, 'user account is disabled');
-    ELSEIF v_known_hash IS NOT NULL THEN
-        IF v_known_hash <> v_request_hash THEN
-            CALL raise_error(50005, 'idempotency key was used for another request');
-        END IF;
-        COMMIT;
-        LEAVE proc;
-    END IF;
-
     -- Each trip, smallest id first: check it and price its fare. v_fares
     -- collects the fares in that order.
     WHILE v_step < v_segment_count DO
@@ -172,22 +149,42 @@ proc: BEGIN
             END WHILE;
         END IF;
         SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class')));
-        -- Read without a lock: a price never changes once the trip is added, and a trip
-        -- cancelled from here on is caught by the on_sale guard of the fare's UPDATE below.
-        SET v_trip_status = NULL;
+        -- One read for the customer, the key if an earlier call used it, the trip and its
+        -- price, without a lock: a price never changes once the trip is added, and a trip
+        -- cancelled from here on is caught by the on_sale guard of the fare's UPDATE below. The
+        -- customer and the key come first: a repeated call gets the first one's ids (whatever
+        -- became of the trips since), another request with the key is DUPLICATE.
+        SET v_user_status = NULL;
         SELECT
-            t.status,
+            u.status AS user_status,
+            k.request_hash,
+            k.reservation_id,
+            k.payment_id,
+            t.status AS trip_status,
             t.departs_at,
             fc.fare_class_id,
             fc.seat_prefix,
             tf.price,
             tf.currency
-        INTO v_trip_status, v_departs, v_fare_class_id, v_prefix, v_price, v_fare_currency
-        FROM trips AS t
-        INNER JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
+        INTO v_user_status, v_known_hash, p_reservation_id, p_payment_id,
+        v_trip_status, v_departs, v_fare_class_id, v_prefix, v_price, v_fare_currency
+        FROM users AS u
+        LEFT JOIN purchase_keys AS k ON u.user_id = k.user_id AND k.idempotency_key_hash = v_key_hash
+        LEFT JOIN trips AS t ON t.trip_id = v_trip_id
+        LEFT JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
         LEFT JOIN trip_fares AS tf ON t.trip_id = tf.trip_id AND fc.fare_class_id = tf.fare_class_id
-        WHERE t.trip_id = v_trip_id;
-        IF v_trip_status IS NULL THEN
+        WHERE u.user_id = p_user_id;
+        IF v_user_status IS NULL THEN
+            CALL raise_error(50002, 'user does not exist');
+        ELSEIF v_user_status <> 'active' THEN
+            CALL raise_error(50007, 'user account is disabled');
+        ELSEIF v_known_hash IS NOT NULL THEN
+            IF v_known_hash <> v_request_hash THEN
+                CALL raise_error(50005, 'idempotency key was used for another request');
+            END IF;
+            COMMIT;
+            LEAVE proc;
+        ELSEIF v_trip_status IS NULL THEN
             CALL raise_error(50002, 'trip does not exist');
         ELSEIF v_trip_status = 'cancelled' THEN
             CALL raise_error(50004, 'trip is cancelled');
