@@ -15,8 +15,9 @@
 -- trip_id order, guarded by on_sale so that on Galera a purchase and cancel_trip write a common
 -- row), except that the seats go straight to
 -- sold: each fare's UPDATE moves seats_sold and seats_issued at once and hands back the seat
--- numbers (LAST_INSERT_ID(expr)), and that fare's tickets follow. The key row is written last:
--- a twin call with the same key waits on it, then finds it (1062) and answers with its ids.
+-- numbers (LAST_INSERT_ID(expr)), and that fare's tickets follow. The payment and the key row
+-- are written before the fares: a twin call with the same key waits on the key row, holding no
+-- fare, then finds it (1062) and answers with the first call's ids.
 -- Cost: one commit and no hold to confirm, against create_reservation + pay_reservation's two
 -- commits, the reservation read and updated again and a second UPDATE of every fare.
 -- requires: raise_error, check_booking_request, reclaim_expired_holds, utc_now
@@ -75,8 +76,10 @@ proc: BEGIN
     DECLARE v_alphabet CHAR(32) DEFAULT 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
     -- SELECT ... INTO that finds nothing leaves its variables as they were; each is reset first.
     DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
-    -- The key row is written last, so a 1062 here is a twin call that committed the same key
-    -- first: answer with what it made (or DUPLICATE for another request).
+    -- A 1062 outside the booking reference's own handler is the key row: a twin call committed
+    -- the same key first, so answer with what it made (or DUPLICATE for another request). (The
+    -- segment, ticket and payment keys are new or derived from new ids; were one to collide,
+    -- no key row is found and the answer is DUPLICATE, with nothing written.)
     DECLARE EXIT HANDLER FOR 1062
     BEGIN
         ROLLBACK;
@@ -248,6 +251,20 @@ proc: BEGIN
         )
     ) AS j;
 
+    -- The payment and the key before any fare is locked, so a fare row of a busy trip is held
+    -- only for its seats and tickets. The payment's key and request hash are those
+    -- pay_reservation would give it, so paying the new reservation again with the same key
+    -- answers with this payment. A twin call with the same key waits here on the key row (it
+    -- holds no fare yet), then finds it (1062) and answers with the first call's ids.
+    INSERT INTO payments (reservation_id, amount, currency, method, idempotency_key, request_hash, created_at)
+    VALUES (
+        p_reservation_id, p_amount, p_currency, p_method, p_idempotency_key,
+        SHA2(CONCAT_WS('|', p_reservation_id, p_user_id, p_amount, p_currency, p_method), 256), v_now
+    );
+    SET p_payment_id = LAST_INSERT_ID();
+    INSERT INTO purchase_keys (user_id, idempotency_key_hash, request_hash, reservation_id, payment_id, created_at)
+    VALUES (p_user_id, v_key_hash, v_request_hash, p_reservation_id, p_payment_id, v_now);
+
     -- Seats last, in lock order, straight to sold; each fare's tickets follow its update.
     SET v_index = 0;
     WHILE v_index < v_segment_count DO
@@ -310,16 +327,6 @@ proc: BEGIN
         SET v_index = v_index + 1;
     END WHILE;
 
-    -- The payment's key and request hash are those pay_reservation would give it, so paying
-    -- the new reservation again with the same key answers with this payment.
-    INSERT INTO payments (reservation_id, amount, currency, method, idempotency_key, request_hash, created_at)
-    VALUES (
-        p_reservation_id, p_amount, p_currency, p_method, p_idempotency_key,
-        SHA2(CONCAT_WS('|', p_reservation_id, p_user_id, p_amount, p_currency, p_method), 256), v_now
-    );
-    SET p_payment_id = LAST_INSERT_ID();
-    INSERT INTO purchase_keys (user_id, idempotency_key_hash, request_hash, reservation_id, payment_id, created_at)
-    VALUES (p_user_id, v_key_hash, v_request_hash, p_reservation_id, p_payment_id, v_now);
     COMMIT;
 END$$
 
