@@ -16,7 +16,7 @@ down statement by statement:
     .venv/bin/python bench/booking_profile.py --database-url mysql://root@127.0.0.1:PORT/x --events 100
 
 Figures go into docs/benchmarks.md (section `booking-profile`, or `booking-statements` when
-performance_schema is on).
+performance_schema is on; `purchase-...` with --call purchase).
 """
 
 from __future__ import annotations
@@ -112,6 +112,8 @@ def main() -> None:
     parser.add_argument("--database", default=DATABASE,
                         help=f"database holding the bench trips (default {DATABASE}; {BASE_DATABASE} after a --baseline run)")  # fmt: skip
     parser.add_argument("--events", type=int, default=300)
+    parser.add_argument("--call", choices=["hold_pay", "purchase"], default="hold_pay",
+                        help="hold_pay: create_reservation + pay_reservation (default); purchase: one purchase call")  # fmt: skip
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
 
@@ -119,15 +121,21 @@ def main() -> None:
     conn = connect(url)
     user, first_trip = bench_world(conn)
     rng = random.Random(1)
-    spent = {"create_reservation": 0.0, "pay_reservation": 0.0}
+    spent = {"purchase": 0.0} if args.call == "purchase" else {"create_reservation": 0.0, "pay_reservation": 0.0}
     traced = start_statement_trace(conn)
     before = status(conn)
+    passengers = [{"full_name": "Bench Traveller"}]
     for n in range(args.events):
         segments = [{"trip_id": first_trip + rng.randrange(SPREAD_TRIPS), "fare_class": "economy"}]
+        key = f"profile-{time.time_ns()}-{n}"
         started = time.perf_counter()
-        reservation_id = sp.create_reservation(conn, user, segments, [{"full_name": "Bench Traveller"}])
+        if args.call == "purchase":
+            sp.purchase(conn, user, segments, passengers, "10.00", "EUR", "card", key)
+            spent["purchase"] += time.perf_counter() - started
+            continue
+        reservation_id = sp.create_reservation(conn, user, segments, passengers)
         paid = time.perf_counter()
-        sp.pay_reservation(conn, reservation_id, user, "10.00", "EUR", "card", f"profile-{time.time_ns()}-{n}")
+        sp.pay_reservation(conn, reservation_id, user, "10.00", "EUR", "card", key)
         spent["create_reservation"] += paid - started
         spent["pay_reservation"] += time.perf_counter() - paid
     after = status(conn)
@@ -142,10 +150,12 @@ def main() -> None:
     if args.no_write:
         return
     machine, when = describe_machine(conn), f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC."
+    # purchase profiles get sections of their own beside the hold+pay ones
+    name, what = ("purchase", "A purchase") if args.call == "purchase" else ("booking", "A booking")
     if statements:  # a server started with performance_schema on: its own section
         write_section(
-            "booking-statements",
-            f"""## A booking's statements, one by one (performance_schema)
+            f"{name}-statements",
+            f"""## {what}'s statements, one by one (performance_schema)
 
 {machine}, performance_schema on; {args.events} events, one client. Time per event of each
 statement inside the procedures (level 1) and their triggers (level 2), durable commits included;
@@ -161,8 +171,8 @@ level 0 is each whole call as the server timed it.
         )
         return
     write_section(
-        "booking-profile",
-        f"""## Where a booking's time goes (single-threaded profile)
+        f"{name}-profile",
+        f"""## Where {what.lower()}'s time goes (single-threaded profile)
 
 {machine}; {args.events} events, one client, through the harness.
 
