@@ -79,7 +79,9 @@ def describe_machine(conn) -> str:
 
 
 def command_line() -> str:
-    return " ".join([".venv/bin/python", os.path.relpath(sys.argv[0], ROOT), *sys.argv[1:]])
+    """The command that is running, for the docs: a password in a URL argument is left out."""
+    args = [re.sub(r"(mysql://[^:/@\s]+):[^@\s]*@", r"\1:***@", arg) for arg in sys.argv[1:]]
+    return " ".join([".venv/bin/python", os.path.relpath(sys.argv[0], ROOT), *args])
 
 
 def write_section(name: str, body: str) -> None:
