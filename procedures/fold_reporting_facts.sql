@@ -6,7 +6,11 @@
 -- it is in the reporting tables. Held reservations stay pending (their end marks nothing);
 -- others are cleared (their one later change, a cancellation with a refund, is written by the
 -- refund triggers of V0030).
--- p_folded: reservations written; p_pass: 1 = this batch began a pass, 2 = it ended one, 3 both.
+-- The reservations it clears are added to the roll-ups customer_months and money_days (V0040),
+-- which the first batches of this version build from the facts (reporting_folds.rollup_users_to);
+-- a later refund adds itself to customer_months (trigger add_refund_to_customer_month).
+-- p_folded: reservations written; p_pass: 1 = this batch began a pass, 2 = it ended one, 3 both;
+-- plus 4 while the roll-ups are still being built after it.
 -- Errors: INVALID_ARGUMENT (batch size outside 1..2000).
 -- Locks, in order: the reporting_folds row (every batch writes it first, so batches queue, and
 -- on Galera two nodes' batches conflict in certification), then the batch's reservations that
@@ -23,7 +27,9 @@
 -- and payments never wait for the fold; they stay pending. A hold paid while the batch runs was
 -- read as held, is not among the keys kept, and stays pending too.
 -- Size: a batch of 500 writes at most 500 booking facts, 500 activity days, 500 reservation
--- clears and 8 money facts a reservation (4 segments x payment and refund): ~5,500 rows.
+-- clears, 8 money facts a reservation (4 segments x payment and refund) and up to 500 roll-up
+-- rows of each kind: ~6,500 rows. A building batch adds up to ~10,000 customer_months rows (and
+-- money_days, once: a row per day, currency and mode).
 -- requires: raise_error, utc_now
 DROP PROCEDURE IF EXISTS fold_reporting_facts;
 
@@ -44,6 +50,8 @@ BEGIN
     DECLARE v_last INT;
     DECLARE v_pass_started DATETIME;
     DECLARE v_done LONGTEXT;
+    DECLARE v_users_to BIGINT UNSIGNED;
+    DECLARE v_last_user BIGINT UNSIGNED;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
@@ -62,8 +70,9 @@ BEGIN
     START TRANSACTION;
     SELECT
         cursor_id,
-        COALESCE(pass_started_at, v_now) AS pass_started_at
-    INTO v_from, v_pass_started
+        COALESCE(pass_started_at, v_now) AS pass_started_at,
+        rollup_users_to
+    INTO v_from, v_pass_started, v_users_to
     FROM reporting_folds
     WHERE job = 'reporting_facts'
     FOR UPDATE;
@@ -213,6 +222,89 @@ BEGIN
                 SELECT done.reservation_id
                 FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
             );
+
+        -- The roll-ups (V0040) gain the reservations just cleared: what they hold of one is final
+        -- now (a payment only ever comes before a reservation leaves held; a later refund adds
+        -- itself). money_days once it is built (by the first building batch, below);
+        -- customer_months for the customers built.
+        IF v_users_to IS NULL OR v_users_to > 0 THEN
+            INSERT INTO money_days (day, currency, first_mode, payments, gross)
+            SELECT
+                DATE(mf.created_at) AS day,
+                mf.currency,
+                mf.first_mode,
+                COUNT(*) AS payments,
+                SUM(mf.amount) AS gross
+            FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+            INNER JOIN money_facts AS mf ON done.reservation_id = mf.reservation_id
+            WHERE mf.kind = 'payment' AND mf.segment_no = 1
+            GROUP BY DATE(mf.created_at), mf.currency, mf.first_mode
+            ON DUPLICATE KEY UPDATE
+                payments = payments + VALUES (payments),
+                gross = gross + VALUES (gross);
+        END IF;
+        INSERT INTO customer_months (user_id, currency, month, reservations, passengers, paid, refunded)
+        SELECT
+            bf.user_id,
+            bf.currency,
+            DATE(bf.created_at) - INTERVAL (DAYOFMONTH(bf.created_at) - 1) DAY AS month,
+            COUNT(*) AS reservations,
+            SUM(bf.passengers) AS passengers,
+            SUM(bf.paid) AS paid,
+            SUM(bf.refunded) AS refunded
+        FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+        INNER JOIN booking_facts AS bf ON done.reservation_id = bf.reservation_id
+        WHERE bf.paid > 0 AND (v_users_to IS NULL OR bf.user_id <= v_users_to)
+        GROUP BY bf.user_id, bf.currency, DATE(bf.created_at) - INTERVAL (DAYOFMONTH(bf.created_at) - 1) DAY
+        ON DUPLICATE KEY UPDATE
+            reservations = reservations + VALUES (reservations),
+            passengers = passengers + VALUES (passengers),
+            paid = paid + VALUES (paid),
+            refunded = refunded + VALUES (refunded);
+    END IF;
+
+    -- Building the roll-ups (V0040 leaves them empty; setting rollup_users_to to 0 rebuilds
+    -- them): from the facts of every reservation cleared so far (this batch's too), money_days
+    -- at once, customer_months 1,000 user ids a batch (at most ~10,000 rows). Batches run one at
+    -- a time, so nothing is cleared meanwhile.
+    IF v_users_to IS NOT NULL THEN
+        IF v_users_to = 0 THEN
+            DELETE FROM money_days;
+            INSERT INTO money_days (day, currency, first_mode, payments, gross)
+            SELECT
+                DATE(mf.created_at) AS day,
+                mf.currency,
+                mf.first_mode,
+                COUNT(*) AS payments,
+                SUM(mf.amount) AS gross
+            FROM money_facts AS mf
+            INNER JOIN reservations AS r ON mf.reservation_id = r.reservation_id
+            WHERE mf.kind = 'payment' AND mf.segment_no = 1 AND r.facts_pending IS NULL
+            GROUP BY DATE(mf.created_at), mf.currency, mf.first_mode;
+        END IF;
+        -- Empty unless rebuilding (rollup_users_to set back to 0 by hand).
+        DELETE FROM customer_months
+        WHERE user_id > v_users_to AND user_id <= v_users_to + 1000;
+        INSERT INTO customer_months (user_id, currency, month, reservations, passengers, paid, refunded)
+        SELECT
+            bf.user_id,
+            bf.currency,
+            DATE(bf.created_at) - INTERVAL (DAYOFMONTH(bf.created_at) - 1) DAY AS month,
+            COUNT(*) AS reservations,
+            SUM(bf.passengers) AS passengers,
+            SUM(bf.paid) AS paid,
+            SUM(bf.refunded) AS refunded
+        FROM reservations AS r
+        INNER JOIN booking_facts AS bf ON r.reservation_id = bf.reservation_id
+        WHERE
+            r.user_id > v_users_to AND r.user_id <= v_users_to + 1000
+            AND r.facts_pending IS NULL AND bf.paid > 0
+        GROUP BY bf.user_id, bf.currency, DATE(bf.created_at) - INTERVAL (DAYOFMONTH(bf.created_at) - 1) DAY
+        -- A refund committing meanwhile finds no row to add to (add_refund_to_customer_month):
+        -- wait for it, and read it, rather than miss it.
+        LOCK IN SHARE MODE;
+        SELECT COALESCE(MAX(user_id), 0) INTO v_last_user FROM users;
+        SET v_users_to = IF(v_users_to + 1000 >= v_last_user, NULL, v_users_to + 1000);
     END IF;
 
     -- Guarded by the cursor read above: a batch of another node that moved it first wrote this
@@ -224,11 +316,13 @@ BEGIN
         folded_until = IF(p_pass >= 2, v_pass_started, folded_until),
         passes = passes + (p_pass >= 2),
         batches = batches + 1,
-        reservations_folded = reservations_folded + p_folded
+        reservations_folded = reservations_folded + p_folded,
+        rollup_users_to = v_users_to
     WHERE job = 'reporting_facts' AND cursor_id = v_from;
     IF ROW_COUNT() = 0 THEN
         CALL raise_error(50004, 'another fold batch moved the cursor first');
     END IF;
+    SET p_pass = p_pass + 4 * (v_users_to IS NOT NULL);
     COMMIT;
 END$$
 

@@ -1,6 +1,7 @@
 -- refresh_reporting_facts: runs fold_reporting_facts batch after batch until a pass that began
 -- during this call has ended (so every change committed before the call is in the reporting
--- tables, and reporting_freshness says so), or p_max_batches batches have run. The event
+-- tables, and reporting_freshness says so) and the roll-ups are built (V0040: a range of
+-- customers a batch), or p_max_batches batches have run. The event
 -- fold_reporting_facts calls it every 10 s; tests call it to see their bookings reported.
 -- Errors: INVALID_ARGUMENT (batch size outside 1..2000, fewer than 1 batch).
 -- Locks: those of fold_reporting_facts, one batch (one transaction) at a time.
@@ -30,7 +31,7 @@ BEGIN
         CALL fold_reporting_facts(p_batch_size, v_folded, v_pass);
         SET p_folded = p_folded + v_folded, v_batches = v_batches + 1;
         SET v_began = v_began OR (v_pass & 1);
-        IF (v_began AND v_pass & 2) OR v_batches >= p_max_batches THEN
+        IF (v_began AND v_pass & 2 AND NOT v_pass & 4) OR v_batches >= p_max_batches THEN
             LEAVE fold;
         END IF;
     END LOOP;

@@ -13,18 +13,32 @@
 -- example: date_from=2026-01-01 date_to=2026-06-30
 --
 -- Payments count in the period they were taken, refunds in the period they were paid, so a
--- period can have refunds without takings. Currencies are never added together.
+-- period can have refunds without takings. Currencies are never added together. Payments are
+-- read from the daily roll-up money_days, refunds from money_facts (both folded, like every
+-- reporting table: see reporting_freshness).
 WITH money_in_mode AS (
     SELECT
-        created_at,
+        day,
         currency,
-        CASE WHEN kind = 'payment' THEN amount ELSE 0 END AS gross,
-        CASE WHEN kind = 'refund' THEN amount ELSE 0 END AS refunds
+        gross,
+        0.00 AS refunds
+    FROM money_days
+    WHERE
+        day >= %(date_from)s
+        AND day <= %(date_to)s
+        AND (%(mode)s IS NULL OR first_mode = %(mode)s)
+    UNION ALL
+    SELECT
+        DATE(created_at) AS day,
+        currency,
+        0.00 AS gross,
+        amount AS refunds
     FROM money_facts
     WHERE
-        created_at >= %(date_from)s
+        kind = 'refund'
+        AND segment_no = 1  -- one row per refund, with its whole amount
+        AND created_at >= %(date_from)s
         AND created_at < %(date_to)s + INTERVAL 1 DAY
-        AND segment_no = 1  -- one row per payment or refund, with its whole amount
         AND (%(mode)s IS NULL OR first_mode = %(mode)s)
 ),
 
@@ -34,9 +48,9 @@ periods AS (
         gross,
         refunds,
         CASE %(granularity)s
-            WHEN 'day' THEN DATE(created_at)
-            WHEN 'week' THEN DATE(created_at) - INTERVAL WEEKDAY(created_at) DAY
-            ELSE DATE(created_at) - INTERVAL (DAYOFMONTH(created_at) - 1) DAY
+            WHEN 'day' THEN day
+            WHEN 'week' THEN day - INTERVAL WEEKDAY(day) DAY
+            ELSE day - INTERVAL (DAYOFMONTH(day) - 1) DAY
         END AS period
     FROM money_in_mode
 )

@@ -16,8 +16,42 @@
 -- example: date_from=2026-01-01 date_to=2026-06-30
 --
 -- Reservations made in the range that were paid; a customer paying in two currencies has a
--- row for each.
-WITH spend AS (
+-- row for each. A range of whole months (the 1st to a last day) is read from the roll-up
+-- customer_months, any other range from booking_facts (both folded, like every reporting table):
+-- month_spend is one, day_spend the other, and the one not taken has an impossible WHERE.
+WITH month_spend AS (
+    SELECT
+        user_id,
+        currency,
+        SUM(reservations) AS reservations,
+        SUM(passengers) AS passengers,
+        SUM(paid) AS paid,
+        SUM(refunded) AS refunded
+    FROM customer_months
+    WHERE
+        DAYOFMONTH(%(date_from)s) = 1
+        AND %(date_to)s = LAST_DAY(%(date_to)s)
+        AND month >= %(date_from)s
+        AND month <= %(date_to)s
+    -- in key order: each customer's months are summed as they are read (no temporary table;
+    -- ordering by net here would group in one)
+    GROUP BY user_id, currency
+),
+
+month_top AS (
+    SELECT
+        user_id,
+        currency,
+        reservations,
+        passengers,
+        paid,
+        refunded
+    FROM month_spend
+    ORDER BY paid - refunded DESC, user_id ASC, currency ASC
+    LIMIT %(limit)s
+),
+
+day_spend AS (
     SELECT
         user_id,
         currency,
@@ -25,14 +59,35 @@ WITH spend AS (
         SUM(passengers) AS passengers,
         SUM(paid) AS paid,
         SUM(refunded) AS refunded
-    -- Reading every customer's rows in index order streams the grouping (no temporary table
-    -- of all customers); the optimizer would pick the date range and group 500k rows instead.
-    FROM booking_facts FORCE INDEX (idx_booking_facts_user_spend)
+    FROM booking_facts
     WHERE
-        created_at >= %(date_from)s
+        NOT (DAYOFMONTH(%(date_from)s) = 1 AND %(date_to)s = LAST_DAY(%(date_to)s))
+        AND created_at >= %(date_from)s
         AND created_at < %(date_to)s + INTERVAL 1 DAY
         AND paid > 0
     GROUP BY user_id, currency
+    ORDER BY SUM(paid) - SUM(refunded) DESC, user_id ASC, currency ASC
+    LIMIT %(limit)s
+),
+
+spend AS (
+    SELECT
+        user_id,
+        currency,
+        reservations,
+        passengers,
+        paid,
+        refunded
+    FROM month_top
+    UNION ALL
+    SELECT
+        user_id,
+        currency,
+        reservations,
+        passengers,
+        paid,
+        refunded
+    FROM day_spend
 )
 
 SELECT

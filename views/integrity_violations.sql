@@ -5,7 +5,9 @@
 -- other one, and its payments and refunds, must match the base tables exactly (a refund, which
 -- cancels a reservation the fold has left, is written by its own triggers). A pass of the
 -- fold visits every pending reservation, so after it nothing committed before its start
--- (reporting_freshness.folded_until) is missing: exact up to the watermark.
+-- (reporting_freshness.folded_until) is missing: exact up to the watermark. The roll-ups
+-- customer_months and money_days (V0040) must equal the sums of the facts of the reservations
+-- the fold has cleared.
 -- requires: reservation_facts
 CREATE OR REPLACE SQL SECURITY INVOKER VIEW integrity_violations AS
 WITH held_seats AS (
@@ -153,6 +155,105 @@ money_fact_totals AS (
         MIN(refunded_later) AS refunded_later
     FROM money_facts
     GROUP BY kind, money_id
+),
+
+-- The roll-ups (V0040) hold exactly the facts of the reservations the fold has cleared:
+-- customer_months those of the customers built so far (reporting_folds.rollup_users_to, NULL:
+-- all), money_days every payment once built (rollup_users_to is no longer 0).
+rollup_progress AS (
+    SELECT
+        COALESCE(rollup_users_to, 18446744073709551615) AS users_to,
+        rollup_users_to IS NULL OR rollup_users_to > 0 AS money_built
+    FROM reporting_folds
+    WHERE job = 'reporting_facts'
+),
+
+customer_month_sides AS (
+    SELECT
+        bf.user_id,
+        bf.currency,
+        DATE(bf.created_at) - INTERVAL (DAYOFMONTH(bf.created_at) - 1) DAY AS month,
+        1 AS expected_reservations,
+        bf.passengers AS expected_passengers,
+        bf.paid AS expected_paid,
+        bf.refunded AS expected_refunded,
+        0 AS found_reservations,
+        0 AS found_passengers,
+        0 AS found_paid,
+        0 AS found_refunded
+    FROM booking_facts AS bf
+    INNER JOIN reservations AS r ON bf.reservation_id = r.reservation_id
+    INNER JOIN rollup_progress AS p ON bf.user_id <= p.users_to
+    WHERE r.facts_pending IS NULL AND bf.paid > 0
+    UNION ALL
+    SELECT
+        user_id,
+        currency,
+        month,
+        0 AS expected_reservations,
+        0 AS expected_passengers,
+        0 AS expected_paid,
+        0 AS expected_refunded,
+        reservations AS found_reservations,
+        passengers AS found_passengers,
+        paid AS found_paid,
+        refunded AS found_refunded
+    FROM customer_months
+),
+
+customer_month_check AS (
+    SELECT
+        user_id,
+        currency,
+        month,
+        SUM(expected_reservations) AS expected_reservations,
+        SUM(expected_passengers) AS expected_passengers,
+        SUM(expected_paid) AS expected_paid,
+        SUM(expected_refunded) AS expected_refunded,
+        SUM(found_reservations) AS found_reservations,
+        SUM(found_passengers) AS found_passengers,
+        SUM(found_paid) AS found_paid,
+        SUM(found_refunded) AS found_refunded
+    FROM customer_month_sides
+    GROUP BY user_id, currency, month
+),
+
+money_day_sides AS (
+    SELECT
+        DATE(mf.created_at) AS day,
+        mf.currency,
+        mf.first_mode,
+        1 AS expected_payments,
+        mf.amount AS expected_gross,
+        0 AS found_payments,
+        0 AS found_gross
+    FROM money_facts AS mf
+    INNER JOIN reservations AS r ON mf.reservation_id = r.reservation_id
+    INNER JOIN rollup_progress AS p ON p.money_built
+    WHERE mf.kind = 'payment' AND mf.segment_no = 1 AND r.facts_pending IS NULL
+    UNION ALL
+    SELECT
+        day,
+        currency,
+        first_mode,
+        0 AS expected_payments,
+        0 AS expected_gross,
+        payments AS found_payments,
+        gross AS found_gross
+    FROM money_days
+),
+
+money_day_check AS (
+    SELECT
+        day,
+        currency,
+        first_mode,
+        SUM(expected_payments) AS expected_payments,
+        SUM(expected_gross) AS expected_gross,
+        SUM(found_payments) AS found_payments,
+        SUM(found_gross) AS found_gross
+    FROM money_day_sides
+    GROUP BY day, currency, first_mode
 ),
 
 violations AS (
@@ -393,6 +494,34 @@ violations AS (
     ) AS a
     LEFT JOIN user_activity_days AS uad ON a.day = uad.day AND a.user_id = uad.user_id
     WHERE uad.user_id IS NULL
+    UNION ALL
+    SELECT
+        'customer month roll-up differs from booking facts' AS violation,
+        'customer_months' AS table_name,
+        -- CAST: the object_id of the other branches has the connection's collation (1271 otherwise)
+        CAST(CONCAT(user_id, ' ', currency, ' ', month) AS CHAR) AS object_id,
+        CONCAT(
+            'expected ', expected_reservations, ' reservations, ', expected_passengers, ' passengers, paid ',
+            expected_paid, ', refunded ', expected_refunded, '; found ', found_reservations, ', ', found_passengers,
+            ', ', found_paid, ', ', found_refunded
+        ) AS detail
+    FROM customer_month_check
+    WHERE
+        expected_reservations <> found_reservations
+        OR expected_passengers <> found_passengers
+        OR expected_paid <> found_paid
+        OR expected_refunded <> found_refunded
+    UNION ALL
+    SELECT
+        'money day roll-up differs from money facts' AS violation,
+        'money_days' AS table_name,
+        CAST(CONCAT(day, ' ', currency, ' ', first_mode) AS CHAR) AS object_id,
+        CONCAT(
+            'expected ', expected_payments, ' payments of ', expected_gross, '; found ', found_payments, ' of ',
+            found_gross
+        ) AS detail
+    FROM money_day_check
+    WHERE expected_payments <> found_payments OR expected_gross <> found_gross
 )
 
 SELECT

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import pytest
 
@@ -139,7 +140,10 @@ def test_integrity_names_a_folded_fact_that_drifts(shop):
     cur = shop.conn.cursor()
     cur.execute("UPDATE booking_facts SET paid = paid + 1 WHERE reservation_id = %s", (reservation,))
     shop.conn.commit()
-    assert [v["violation"] for v in shop.violations()] == ["booking fact differs from its reservation"]
+    assert sorted(v["violation"] for v in shop.violations()) == [
+        "booking fact differs from its reservation",
+        "customer month roll-up differs from booking facts",  # the roll-up no longer sums the facts
+    ]
     cur.execute("UPDATE booking_facts SET paid = paid - 1 WHERE reservation_id = %s", (reservation,))
     shop.conn.commit()
     assert shop.violations() == []
@@ -200,7 +204,8 @@ def session_updates(conn) -> int:
 
 def test_a_batch_updates_each_folded_reservation_once(shop):
     refresh(shop.conn)  # what earlier tests left pending (their holds stay pending, unchanged)
-    user, trip = shop.user(), shop.trip(capacity=20)
+    shop.at(NOW + dt.timedelta(days=5))  # a day no other test pays on: its money_days row is new
+    user, trip = shop.user(), shop.trip(capacity=20, departs=NOW + dt.timedelta(days=20))
     made = [shop.book(user, trip) for _ in range(3)]
     for reservation in made:
         shop.pay(reservation, user)
@@ -209,10 +214,12 @@ def test_a_batch_updates_each_folded_reservation_once(shop):
     refresh(shop.conn)
     (after,) = shop.query("SELECT batches FROM reporting_folds")
     # One row update per folded reservation (the clear) and one of reporting_folds per batch;
-    # the reporting rows are all new inserts. Marking first, then clearing, made it 2 per reservation.
+    # the reporting and roll-up rows are all new inserts. Marking first, then clearing, made it
+    # 2 per reservation.
     assert session_updates(shop.conn) - updates == len(made) + after["batches"] - before["batches"]
     assert [shop.reservation(r)["facts_pending"] for r in made] == [None, None, None]
     assert shop.violations() == []
+    shop.at(NOW)
 
 
 def running(conn, connection_id: int) -> str:
@@ -273,4 +280,157 @@ def test_a_hold_paid_while_its_batch_runs_stays_pending(shop):
     refresh(shop.conn)
     assert facts(shop, hold)["booking"] == [("confirmed", "100.00", "0.00")]
     assert shop.reservation(hold)["facts_pending"] is None
+    assert shop.violations() == []
+
+
+def rollups(shop, user: int) -> dict:
+    months = shop.query(
+        "SELECT currency, month, reservations, passengers, paid, refunded FROM customer_months WHERE user_id = %s"
+        " ORDER BY currency, month",
+        user,
+    )
+    return {"months": [(r["currency"], str(r["month"]), r["reservations"], r["passengers"], str(r["paid"]),
+                        str(r["refunded"])) for r in months]}  # fmt: skip
+
+
+def money_day(shop, day: dt.date, currency: str = "EUR", mode: str = "air") -> tuple[int, str] | None:
+    rows = shop.query(
+        "SELECT payments, gross FROM money_days WHERE day = %s AND currency = %s AND first_mode = %s",
+        day,
+        currency,
+        mode,
+    )
+    return (rows[0]["payments"], str(rows[0]["gross"])) if rows else None
+
+
+def test_the_fold_adds_cleared_reservations_to_the_rollups_once(shop):
+    refresh(shop.conn)
+    day = (NOW + dt.timedelta(days=3)).date()  # a day of its own: money_days rows are shared by tests
+    shop.at(dt.datetime.combine(day, dt.time(9)))
+    user, trip = shop.user(), shop.trip(capacity=20, price="40.00", departs=NOW + dt.timedelta(days=20))
+    kept, cancelled, held = shop.book(user, trip, passengers=2), shop.book(user, trip), shop.book(user, trip)
+    shop.pay(kept, user)
+    shop.pay(cancelled, user)
+    refresh(shop.conn)
+    refresh(shop.conn)  # a second pass adds nothing twice (the held one is visited again)
+    month = day.replace(day=1).isoformat()
+    assert rollups(shop, user) == {"months": [("EUR", month, 2, 3, "120.00", "0.00")]}  # the hold is not paid
+    before = money_day(shop, day)
+    assert before is not None and before[0] >= 2
+    assert sp.cancel_reservation(shop.conn, cancelled, user, "plans changed") == Decimal("40.00")
+    # The refund adds itself to its customer's month at once (trigger), not to money_days
+    # (revenue reads refunds from money_facts).
+    assert rollups(shop, user) == {"months": [("EUR", month, 2, 3, "120.00", "40.00")]}
+    assert shop.violations() == []
+    shop.pay(held, user)
+    refresh(shop.conn)
+    assert rollups(shop, user) == {"months": [("EUR", month, 3, 4, "160.00", "40.00")]}
+    after = money_day(shop, day)
+    assert (after[0] - before[0], str(Decimal(after[1]) - Decimal(before[1]))) == (1, "40.00")
+    assert shop.violations() == []
+    shop.at(NOW)
+
+
+def test_a_refund_before_the_fold_is_counted_once(shop):
+    """A reservation paid and cancelled before the fold clears it: the refund trigger finds it
+    pending and adds nothing; the fold adds it with its refund when it clears it."""
+    refresh(shop.conn)
+    day = (NOW + dt.timedelta(days=4)).date()
+    shop.at(dt.datetime.combine(day, dt.time(9)))
+    user, trip = shop.user(), shop.trip(capacity=20, price="40.00", departs=NOW + dt.timedelta(days=20))
+    reservation = shop.book(user, trip)
+    shop.pay(reservation, user)
+    assert sp.cancel_reservation(shop.conn, reservation, user, "too soon") == Decimal("40.00")
+    assert rollups(shop, user) == {"months": []}
+    refresh(shop.conn)
+    month = day.replace(day=1).isoformat()
+    assert rollups(shop, user) == {"months": [("EUR", month, 1, 1, "40.00", "40.00")]}
+    assert shop.violations() == []
+    shop.at(NOW)
+
+
+@pytest.mark.parametrize(
+    ("breakage", "violation"),
+    [
+        ("UPDATE customer_months SET paid = paid + 1 WHERE user_id = {user}",
+         "customer month roll-up differs from booking facts"),
+        ("UPDATE customer_months SET reservations = reservations + 1 WHERE user_id = {user}",
+         "customer month roll-up differs from booking facts"),
+        ("UPDATE customer_months SET refunded = refunded + 1 WHERE user_id = {user}",
+         "customer month roll-up differs from booking facts"),
+        ("DELETE FROM customer_months WHERE user_id = {user}", "customer month roll-up differs from booking facts"),
+        ("INSERT INTO customer_months (user_id, currency, month, reservations, passengers, paid)"
+         " VALUES ({user}, 'GBP', '2031-01-01', 1, 1, 5.00)", "customer month roll-up differs from booking facts"),
+        ("UPDATE money_days SET gross = gross - 1 WHERE day = '{day}'", "money day roll-up differs from money facts"),
+        ("DELETE FROM money_days WHERE day = '{day}'", "money day roll-up differs from money facts"),
+        ("INSERT INTO money_days (day, currency, first_mode, payments, gross)"
+         " VALUES ('2030-01-01', 'EUR', 'bus', 1, 5.00)", "money day roll-up differs from money facts"),
+    ],
+)  # fmt: skip
+def test_integrity_names_a_rollup_that_differs_from_the_facts(shop, breakage, violation):
+    user, trip = shop.user(), shop.trip()
+    reservation = shop.book(user, trip)
+    shop.pay(reservation, user)
+    refresh(shop.conn)
+    assert shop.violations() == []
+    cur = shop.conn.cursor()
+    cur.execute("START TRANSACTION")
+    cur.execute(breakage.format(user=user, day=NOW.date()))
+    try:
+        cur.execute("SELECT violation FROM integrity_violations")
+        assert {row[0] for row in cur.fetchall()} == {violation}
+    finally:
+        shop.conn.rollback()
+    assert shop.violations() == []
+
+
+def test_the_fold_builds_the_rollups_from_the_facts_a_range_of_customers_a_batch(shop):
+    """V0040 leaves the roll-ups empty and the fold builds them (rollup_users_to 0 sets it off
+    again): money_days in the first batch, customer_months 1,000 user ids a batch; until a
+    customer is built, nothing of theirs is added, and integrity checks the built part only."""
+    refresh(shop.conn)
+    far = shop.query("SELECT COALESCE(MAX(user_id), 0) + 2500 AS user_id FROM users")[0]["user_id"]
+    shop.query(  # a customer 2,500 ids on: the build needs three more batches to reach them
+        "INSERT INTO users (user_id, email, full_name, created_at) VALUES (%s, %s, 'Far Away', %s)",
+        far,
+        f"far{far}@example.com",
+        NOW,
+    )
+    trip = shop.trip()
+    reservation = shop.book(far, trip)
+    shop.pay(reservation, far)
+    refresh(shop.conn)
+    built = shop.query("SELECT * FROM customer_months ORDER BY user_id, currency, month")
+    days = shop.query(
+        "SELECT day, currency, first_mode, payments, gross FROM money_days ORDER BY day, currency, first_mode"
+    )
+    cur = shop.conn.cursor()
+    cur.execute("DELETE FROM customer_months")
+    cur.execute("DELETE FROM money_days")
+    cur.execute("UPDATE reporting_folds SET rollup_users_to = 0")
+    shop.conn.commit()
+    fold_one_batch(shop.conn)
+    (progress,) = shop.query("SELECT rollup_users_to FROM reporting_folds")
+    assert progress["rollup_users_to"] == 1000
+    assert (
+        shop.query(
+            "SELECT day, currency, first_mode, payments, gross FROM money_days ORDER BY day, currency, first_mode"
+        )
+        == days
+    )
+    assert shop.query("SELECT COUNT(*) AS n FROM customer_months WHERE user_id > 1000") == [{"n": 0}]
+    assert shop.violations() == []
+    late = shop.book(far, trip)  # cleared before its customer is built: the build adds it
+    shop.pay(late, far)
+    for _ in range(3):
+        fold_one_batch(shop.conn)
+    (progress,) = shop.query("SELECT rollup_users_to FROM reporting_folds")
+    assert progress["rollup_users_to"] is None
+    rebuilt = shop.query("SELECT * FROM customer_months ORDER BY user_id, currency, month")
+    key = ("user_id", "currency", "month", "reservations", "passengers", "paid", "refunded")
+    far_row = [tuple(r[k] for k in key) for r in rebuilt if r["user_id"] == far]
+    assert far_row == [(far, "EUR", NOW.date().replace(day=1), 2, 2, Decimal("200.00"), Decimal("0.00"))]
+    assert [tuple(r[k] for k in key) for r in rebuilt if r["user_id"] != far] == [
+        tuple(r[k] for k in key) for r in built if r["user_id"] != far
+    ]
     assert shop.violations() == []

@@ -3,6 +3,8 @@ worked out by hand in the comments, never copied from a run."""
 
 from __future__ import annotations
 
+from harness.db import connect
+
 MARCH = {"date_from": "2026-03-01", "date_to": "2026-03-31"}
 
 
@@ -174,6 +176,53 @@ def test_top_customers_per_currency(report):
         ("u5@example.com", "EUR", "1", "1", "300.00", "300.00", "0.00"),
     ]
     assert len(report("top_customers", **MARCH, limit=2)) == 2
+
+
+def test_top_customers_over_days_that_are_not_whole_months(report):
+    # 15 Feb - 4 Mar reads booking_facts: R1, R2 (refunded 25), R4 (GBP), R5 (refunded 100)
+    rows = report("top_customers", date_from="2026-02-15", date_to="2026-03-04")
+    assert [(r[1], r[3], *r[4:]) for r in rows] == [
+        ("u1@example.com", "EUR", "1", "2", "200.00", "0.00", "200.00"),
+        ("u1@example.com", "GBP", "1", "1", "80.00", "0.00", "80.00"),
+        ("u2@example.com", "EUR", "2", "2", "150.00", "125.00", "25.00"),
+    ]
+    # 5 Mar - 30 Apr: R6 (refunded in full), R8; R7 was never paid
+    rows = report("top_customers", date_from="2026-03-05", date_to="2026-04-30")
+    assert [(r[1], r[3], *r[4:]) for r in rows] == [
+        ("u1@example.com", "EUR", "1", "1", "70.00", "0.00", "70.00"),
+        ("u5@example.com", "EUR", "1", "1", "300.00", "300.00", "0.00"),
+    ]
+    assert report("top_customers", date_from="2026-03-12", date_to="2026-03-31") == []
+
+
+def test_top_customers_reads_whole_months_from_the_roll_up(story_url, report):
+    """March (whole) comes from customer_months: a change there shows; February to March
+    (whole months too) the same rows as March alone."""
+    assert report("top_customers", date_from="2026-02-01", date_to="2026-03-31") == report("top_customers", **MARCH)
+    conn = connect(story_url)
+    cur = conn.cursor()
+    cur.execute("UPDATE customer_months SET refunded = refunded + 1000 WHERE currency = 'GBP'")
+    conn.commit()
+    try:
+        rows = report("top_customers", **MARCH)
+        assert ("u1@example.com", "GBP", "-920.00") in [(r[1], r[3], r[-1]) for r in rows]
+    finally:
+        cur.execute("UPDATE customer_months SET refunded = refunded - 1000 WHERE currency = 'GBP'")
+        conn.commit()
+        conn.close()
+
+
+def test_revenue_reads_payments_from_the_daily_roll_up(story_url, report):
+    conn = connect(story_url)
+    cur = conn.cursor()
+    cur.execute("UPDATE money_days SET gross = gross + 1000 WHERE currency = 'GBP'")
+    conn.commit()
+    try:
+        assert report("revenue", **MARCH)[1] == ("2026-03-01", "GBP", "1080.00", "0.00", "1080.00")
+    finally:
+        cur.execute("UPDATE money_days SET gross = gross - 1000 WHERE currency = 'GBP'")
+        conn.commit()
+        conn.close()
 
 
 def test_reservation_trends_covers_ranges_past_the_recursion_limit(report):
