@@ -301,7 +301,9 @@ BEGIN
             AND r.facts_pending IS NULL AND bf.paid > 0
         GROUP BY bf.user_id, bf.currency, DATE(bf.created_at) - INTERVAL (DAYOFMONTH(bf.created_at) - 1) DAY
         -- A refund committing meanwhile finds no row to add to (add_refund_to_customer_month):
-        -- wait for it, and read it, rather than miss it.
+        -- wait for it, and read it, rather than miss it. On Galera this lock is node-local and a
+        -- refund on another node during the build writes no common row: it can be missed there
+        -- (integrity_violations names the month; rollup_users_to = 0 rebuilds).
         LOCK IN SHARE MODE;
         SELECT COALESCE(MAX(user_id), 0) INTO v_last_user FROM users;
         SET v_users_to = IF(v_users_to + 1000 >= v_last_user, NULL, v_users_to + 1000);

@@ -21,7 +21,9 @@ SELECT
     SUM(amount) AS amount,
     CAST(100 * COUNT(*) / SUM(COUNT(*)) OVER () AS DECIMAL(5, 1)) AS share_pct,
     CAST(100 * SUM(refunded_later = 0) / COUNT(*) AS DECIMAL(5, 1)) AS kept_pct
-FROM money_facts
+-- The refunds' index (V0040) matches this WHERE too but lacks method and refunded_later:
+-- read through it, every payment cost a lookup of its row (1.1 s -> 2.7 s on the whole year).
+FROM money_facts IGNORE INDEX (idx_money_facts_kind_segment_no_created_at)
 WHERE
     created_at >= %(date_from)s
     AND created_at < %(date_to)s + INTERVAL 1 DAY
