@@ -213,15 +213,14 @@ BEGIN
         ON DUPLICATE KEY UPDATE created_at = LEAST(created_at, VALUES (created_at));
 
         -- Exactly the reservations locked above; updated_at = updated_at: folding is not a change
-        -- of the reservation.
-        UPDATE reservations
-        SET facts_pending = NULL, updated_at = updated_at
-        WHERE
-            facts_pending = 1 AND reservation_id > v_from AND reservation_id <= v_to
-            AND reservation_id IN (
-                SELECT done.reservation_id
-                FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
-            );
+        -- of the reservation. Joined, not IN (SELECT ... FROM JSON_TABLE): MariaDB 10.11 makes no
+        -- semi-join of an UPDATE's IN subquery and read the whole list again for every pending
+        -- row of the range (500 x 500 values a batch, a third of the fold's time).
+        UPDATE reservations AS r
+            INNER JOIN JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+                ON r.reservation_id = done.reservation_id
+        SET r.facts_pending = NULL, r.updated_at = r.updated_at
+        WHERE r.facts_pending = 1;
 
         -- The roll-ups (V0040) gain the reservations just cleared: what they hold of one is final
         -- now (a payment only ever comes before a reservation leaves held; a later refund adds
