@@ -26,7 +26,8 @@
 --      free at once, not when the event next runs.
 -- Cost: the segments are walked as JSON, one statement per step and no JSON_TABLE temporary
 -- tables (docs/benchmarks.md has the profile that led here).
--- requires: raise_error, check_booking_request, reclaim_expired_holds, utc_now
+-- requires: raise_error, check_booking_request, segments_in_lock_order
+-- requires: insert_reservation, reclaim_expired_holds, utc_now
 DROP PROCEDURE IF EXISTS create_reservation;
 
 DELIMITER $$
@@ -47,6 +48,7 @@ BEGIN
     DECLARE v_index INT DEFAULT 0;
     DECLARE v_step INT DEFAULT 0;
     DECLARE v_trip_ids JSON DEFAULT JSON_ARRAY();
+    DECLARE v_lock_order JSON;
     -- The fares to hold, in lock order: [[trip_id, fare_class_id, segment_no, price], ...]; read
     -- back with JSON_UNQUOTE, as MariaDB stores a BIGINT variable in JSON_ARRAY as a string.
     DECLARE v_fares JSON DEFAULT JSON_ARRAY();
@@ -57,8 +59,6 @@ BEGIN
     DECLARE v_departs DATETIME;
     DECLARE v_first_departs DATETIME;
     DECLARE v_trip_id BIGINT;
-    DECLARE v_previous_trip_id BIGINT;
-    DECLARE v_candidate BIGINT;
     DECLARE v_segment_no TINYINT;
     DECLARE v_fare_class VARCHAR(10);
     DECLARE v_fare_class_id TINYINT;
@@ -66,12 +66,8 @@ BEGIN
     DECLARE v_fare_currency CHAR(3);
     DECLARE v_currency CHAR(3);
     DECLARE v_total DECIMAL(12, 2) DEFAULT 0;
-    DECLARE v_booking_ref CHAR(6);
-    DECLARE v_ref_taken INT DEFAULT 1;
-    DECLARE v_attempts INT DEFAULT 0;
     DECLARE v_reclaimed INT;
     DECLARE v_on_sale TINYINT;
-    DECLARE v_alphabet CHAR(32) DEFAULT 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
     -- SELECT ... INTO that finds nothing leaves its variables as they were; each is reset first.
     DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
@@ -94,27 +90,12 @@ BEGIN
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
 
-    -- Each trip, smallest id first: check it and price its fare. v_fares
-    -- collects the fares in that order.
+    -- Each trip, smallest id first: check it and price its fare. v_fares collects the fares in
+    -- that order.
+    CALL segments_in_lock_order(v_trip_ids, v_segment_count, v_lock_order);
     WHILE v_step < v_segment_count DO
-        -- One segment (most bookings) is in order already: no search for the next smallest.
-        IF v_segment_count = 1 THEN
-            SET v_trip_id = JSON_EXTRACT(v_trip_ids, '$[0]'), v_segment_no = 1;
-        ELSE
-            SET v_previous_trip_id = v_trip_id;
-            SET v_trip_id = NULL;
-            SET v_index = 0;
-            WHILE v_index < v_segment_count DO
-                SET v_candidate = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_index, ']'));
-                IF
-                    (v_step = 0 OR v_candidate > v_previous_trip_id)
-                    AND (v_trip_id IS NULL OR v_candidate < v_trip_id) THEN
-                    SET v_trip_id = v_candidate;
-                    SET v_segment_no = v_index + 1;
-                END IF;
-                SET v_index = v_index + 1;
-            END WHILE;
-        END IF;
+        SET v_segment_no = JSON_EXTRACT(v_lock_order, CONCAT('$[', v_step, ']'));
+        SET v_trip_id = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_segment_no - 1, ']'));
         SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class')));
         -- One read for the customer, the hold setting, the trip and its price, without a lock:
         -- a price never changes once the trip is added, and a trip cancelled from here on is
@@ -161,45 +142,9 @@ BEGIN
     END WHILE;
 
     SET v_expires = v_now + INTERVAL COALESCE(v_hold_minutes, 15) MINUTE;
-    -- A random reference; on the rare collision with uq_reservations_booking_ref, try another.
-    WHILE v_ref_taken = 1 AND v_attempts < 10 DO
-        SET v_ref_taken = 0;
-        SET v_attempts = v_attempts + 1;
-        SET v_booking_ref = CONCAT(
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1)
-        );
-        BEGIN
-            DECLARE CONTINUE HANDLER FOR 1062 SET v_ref_taken = 1;
-            INSERT INTO reservations (
-                booking_ref, user_id, status, total_amount, currency, expires_at, first_departs_at, created_at
-            )
-            VALUES (v_booking_ref, p_user_id, 'held', v_total, v_currency, v_expires, v_first_departs, v_now);
-        END;
-    END WHILE;
-    IF v_ref_taken = 1 THEN
-        CALL raise_error(50005, 'could not allocate a unique booking reference; try again');
-    END IF;
-    SET p_reservation_id = LAST_INSERT_ID();
-
-    INSERT INTO passengers (reservation_id, passenger_no, full_name, birth_date, created_at)
-    SELECT
-        p_reservation_id AS reservation_id,
-        j.passenger_no,
-        TRIM(j.full_name) AS full_name,
-        j.birth_date,
-        v_now AS created_at
-    FROM JSON_TABLE(
-        p_passengers, '$[*]' COLUMNS (
-            passenger_no FOR ORDINALITY,
-            full_name VARCHAR(200) PATH '$.full_name',
-            birth_date DATE PATH '$.birth_date'
-        )
-    ) AS j;
+    CALL insert_reservation(
+        p_user_id, 'held', v_total, v_currency, v_expires, v_first_departs, p_passengers, v_now, p_reservation_id
+    );
 
     -- Seats last, in lock order. Each fare row is ours (X) before its segment's foreign key
     -- checks it (an S lock), so two bookings never both hold S and wait for X.

@@ -23,7 +23,7 @@
 -- Keys are scoped to their reservation and compared byte for byte (SHA-256 of the key as
 -- given): uq_payments_reservation_idempotency_key is the last guard against a key used twice;
 -- uq_tickets_trip_active_seat against a seat sold twice.
--- requires: raise_error, replay_or_refuse_payment, utc_now
+-- requires: raise_error, check_payment_request, replay_or_refuse_payment, utc_now
 DROP PROCEDURE IF EXISTS pay_reservation;
 
 DELIMITER $$
@@ -69,15 +69,7 @@ proc: BEGIN
     -- and let auto-increment choose the keys (SET insert_id could pick a key near the maximum).
     SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
 
-    IF p_amount IS NULL OR p_amount < 0 THEN
-        CALL raise_error(50001, 'amount must be zero or more');
-    ELSEIF p_currency IS NULL OR p_currency COLLATE utf8mb4_bin NOT REGEXP '^[A-Z]{3}$' THEN
-        CALL raise_error(50001, 'currency must be an ISO 4217 code in capitals');
-    ELSEIF p_method IS NULL OR p_method NOT IN ('card', 'wallet', 'bank_transfer') THEN
-        CALL raise_error(50001, 'method must be card, wallet or bank_transfer');
-    ELSEIF COALESCE(CHAR_LENGTH(TRIM(p_idempotency_key)), 0) = 0 THEN
-        CALL raise_error(50001, 'idempotency key must not be empty');
-    END IF;
+    CALL check_payment_request(p_amount, p_currency, p_method, p_idempotency_key);
     SET v_request_hash = SHA2(CONCAT_WS('|', p_reservation_id, p_user_id, p_amount, p_currency, p_method), 256);
 
     -- READ COMMITTED: reads see what other sessions committed and searches take no gap locks.

@@ -20,7 +20,8 @@
 -- fare, then finds it (1062) and answers with the first call's ids.
 -- Cost: one commit and no hold to confirm, against create_reservation + pay_reservation's two
 -- commits, the reservation read and updated again and a second UPDATE of every fare.
--- requires: raise_error, check_booking_request, reclaim_expired_holds, utc_now
+-- requires: raise_error, check_booking_request, check_payment_request, segments_in_lock_order
+-- requires: insert_reservation, reclaim_expired_holds, utc_now
 DROP PROCEDURE IF EXISTS purchase;
 
 DELIMITER $$
@@ -46,6 +47,7 @@ proc: BEGIN
     DECLARE v_index INT DEFAULT 0;
     DECLARE v_step INT DEFAULT 0;
     DECLARE v_trip_ids JSON DEFAULT JSON_ARRAY();
+    DECLARE v_lock_order JSON;
     -- The fares, in lock order: [[trip_id, fare_class_id, segment_no, price, seat_prefix], ...];
     -- read back with JSON_UNQUOTE, as MariaDB stores a BIGINT variable in JSON_ARRAY as a string.
     DECLARE v_fares JSON DEFAULT JSON_ARRAY();
@@ -54,8 +56,6 @@ proc: BEGIN
     DECLARE v_departs DATETIME;
     DECLARE v_first_departs DATETIME;
     DECLARE v_trip_id BIGINT;
-    DECLARE v_previous_trip_id BIGINT;
-    DECLARE v_candidate BIGINT;
     DECLARE v_segment_no TINYINT;
     DECLARE v_fare_class VARCHAR(10);
     DECLARE v_fare_class_id TINYINT;
@@ -64,16 +64,12 @@ proc: BEGIN
     DECLARE v_fare_currency CHAR(3);
     DECLARE v_currency CHAR(3);
     DECLARE v_total DECIMAL(12, 2) DEFAULT 0;
-    DECLARE v_booking_ref CHAR(6);
-    DECLARE v_ref_taken INT DEFAULT 1;
-    DECLARE v_attempts INT DEFAULT 0;
     DECLARE v_reclaimed INT;
     DECLARE v_on_sale TINYINT;
     DECLARE v_last_seat INT;
     DECLARE v_key_hash BINARY(32) DEFAULT UNHEX(SHA2(p_idempotency_key, 256));
     DECLARE v_request_hash CHAR(64);
     DECLARE v_known_hash CHAR(64);
-    DECLARE v_alphabet CHAR(32) DEFAULT 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
     -- SELECT ... INTO that finds nothing leaves its variables as they were; each is reset first.
     DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
     -- A 1062 outside the booking reference's own handler is the key row: a twin call committed
@@ -108,15 +104,7 @@ proc: BEGIN
     -- and let auto-increment choose the keys (SET insert_id could pick a key near the maximum).
     SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
 
-    IF p_amount IS NULL OR p_amount < 0 THEN
-        CALL raise_error(50001, 'amount must be zero or more');
-    ELSEIF p_currency IS NULL OR p_currency COLLATE utf8mb4_bin NOT REGEXP '^[A-Z]{3}$' THEN
-        CALL raise_error(50001, 'currency must be an ISO 4217 code in capitals');
-    ELSEIF p_method IS NULL OR p_method NOT IN ('card', 'wallet', 'bank_transfer') THEN
-        CALL raise_error(50001, 'method must be card, wallet or bank_transfer');
-    ELSEIF COALESCE(CHAR_LENGTH(TRIM(p_idempotency_key)), 0) = 0 THEN
-        CALL raise_error(50001, 'idempotency key must not be empty');
-    END IF;
+    CALL check_payment_request(p_amount, p_currency, p_method, p_idempotency_key);
     -- Validate the request before touching anything.
     CALL check_booking_request(p_segments, p_passengers, v_now, v_segment_count, v_passenger_count, v_trip_ids);
 
@@ -130,27 +118,12 @@ proc: BEGIN
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
 
-    -- Each trip, smallest id first: check it and price its fare. v_fares
-    -- collects the fares in that order.
+    -- Each trip, smallest id first: check it and price its fare. v_fares collects the fares in
+    -- that order.
+    CALL segments_in_lock_order(v_trip_ids, v_segment_count, v_lock_order);
     WHILE v_step < v_segment_count DO
-        -- One segment (most bookings) is in order already: no search for the next smallest.
-        IF v_segment_count = 1 THEN
-            SET v_trip_id = JSON_EXTRACT(v_trip_ids, '$[0]'), v_segment_no = 1;
-        ELSE
-            SET v_previous_trip_id = v_trip_id;
-            SET v_trip_id = NULL;
-            SET v_index = 0;
-            WHILE v_index < v_segment_count DO
-                SET v_candidate = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_index, ']'));
-                IF
-                    (v_step = 0 OR v_candidate > v_previous_trip_id)
-                    AND (v_trip_id IS NULL OR v_candidate < v_trip_id) THEN
-                    SET v_trip_id = v_candidate;
-                    SET v_segment_no = v_index + 1;
-                END IF;
-                SET v_index = v_index + 1;
-            END WHILE;
-        END IF;
+        SET v_segment_no = JSON_EXTRACT(v_lock_order, CONCAT('$[', v_step, ']'));
+        SET v_trip_id = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_segment_no - 1, ']'));
         SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class')));
         -- One read for the customer, the key if an earlier call used it, the trip and its
         -- price, without a lock: a price never changes once the trip is added, and a trip
@@ -211,45 +184,9 @@ proc: BEGIN
         CALL raise_error(50006, CONCAT('amount due is ', v_total, ' ', v_currency));
     END IF;
 
-    -- A random reference; on the rare collision with uq_reservations_booking_ref, try another.
-    WHILE v_ref_taken = 1 AND v_attempts < 10 DO
-        SET v_ref_taken = 0;
-        SET v_attempts = v_attempts + 1;
-        SET v_booking_ref = CONCAT(
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1)
-        );
-        BEGIN
-            DECLARE CONTINUE HANDLER FOR 1062 SET v_ref_taken = 1;
-            INSERT INTO reservations (
-                booking_ref, user_id, status, total_amount, currency, expires_at, first_departs_at, created_at
-            )
-            VALUES (v_booking_ref, p_user_id, 'confirmed', v_total, v_currency, v_now, v_first_departs, v_now);
-        END;
-    END WHILE;
-    IF v_ref_taken = 1 THEN
-        CALL raise_error(50005, 'could not allocate a unique booking reference; try again');
-    END IF;
-    SET p_reservation_id = LAST_INSERT_ID();
-
-    INSERT INTO passengers (reservation_id, passenger_no, full_name, birth_date, created_at)
-    SELECT
-        p_reservation_id AS reservation_id,
-        j.passenger_no,
-        TRIM(j.full_name) AS full_name,
-        j.birth_date,
-        v_now AS created_at
-    FROM JSON_TABLE(
-        p_passengers, '$[*]' COLUMNS (
-            passenger_no FOR ORDINALITY,
-            full_name VARCHAR(200) PATH '$.full_name',
-            birth_date DATE PATH '$.birth_date'
-        )
-    ) AS j;
+    CALL insert_reservation(
+        p_user_id, 'confirmed', v_total, v_currency, v_now, v_first_departs, p_passengers, v_now, p_reservation_id
+    );
 
     -- The payment and the key before any fare is locked, so a fare row of a busy trip is held
     -- only for its seats and tickets. The payment's key and request hash are those

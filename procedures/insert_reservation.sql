@@ -1,0 +1,74 @@
+-- insert_reservation: writes a new reservation and its passengers, for create_reservation
+-- (status held) and purchase (status confirmed). The reservation gets a random 6-character
+-- booking_ref; on the rare collision with uq_reservations_booking_ref another is drawn, up to
+-- 10 times. Passengers are numbered in the order given (p_passengers as checked by
+-- check_booking_request). Returns the reservation id.
+-- Internal: runs inside the caller's transaction, which commits or rolls back.
+-- Errors: DUPLICATE (no free booking reference in 10 draws).
+-- Locks: the new rows only (their foreign keys S-lock the customer row).
+-- requires: raise_error
+DROP PROCEDURE IF EXISTS insert_reservation;
+
+DELIMITER $$
+
+CREATE PROCEDURE insert_reservation (
+    IN p_user_id BIGINT,
+    IN p_status VARCHAR(10),
+    IN p_total DECIMAL(12, 2),
+    IN p_currency CHAR(3),
+    IN p_expires DATETIME,
+    IN p_first_departs DATETIME,
+    IN p_passengers JSON,
+    IN p_now DATETIME,
+    OUT p_reservation_id BIGINT
+)
+MODIFIES SQL DATA
+SQL SECURITY INVOKER
+COMMENT 'Internal: inserts a reservation with a unique booking_ref, and its passengers'
+BEGIN
+    DECLARE v_alphabet CHAR(32) DEFAULT 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+    DECLARE v_booking_ref CHAR(6);
+    DECLARE v_ref_taken INT DEFAULT 1;
+    DECLARE v_attempts INT DEFAULT 0;
+    WHILE v_ref_taken = 1 AND v_attempts < 10 DO
+        SET v_ref_taken = 0;
+        SET v_attempts = v_attempts + 1;
+        SET v_booking_ref = CONCAT(
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
+            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1)
+        );
+        BEGIN
+            DECLARE CONTINUE HANDLER FOR 1062 SET v_ref_taken = 1;
+            INSERT INTO reservations (
+                booking_ref, user_id, status, total_amount, currency, expires_at, first_departs_at, created_at
+            )
+            VALUES (v_booking_ref, p_user_id, p_status, p_total, p_currency, p_expires, p_first_departs, p_now);
+        END;
+    END WHILE;
+    IF v_ref_taken = 1 THEN
+        CALL raise_error(50005, 'could not allocate a unique booking reference; try again');
+    END IF;
+    -- Before the passengers, whose own keys would replace it.
+    SET p_reservation_id = LAST_INSERT_ID();
+
+    INSERT INTO passengers (reservation_id, passenger_no, full_name, birth_date, created_at)
+    SELECT
+        p_reservation_id AS reservation_id,
+        j.passenger_no,
+        TRIM(j.full_name) AS full_name,
+        j.birth_date,
+        p_now AS created_at
+    FROM JSON_TABLE(
+        p_passengers, '$[*]' COLUMNS (
+            passenger_no FOR ORDINALITY,
+            full_name VARCHAR(200) PATH '$.full_name',
+            birth_date DATE PATH '$.birth_date'
+        )
+    ) AS j;
+END$$
+
+DELIMITER ;
