@@ -9,6 +9,9 @@
 -- The reservations it clears are added to the roll-ups customer_months and money_days (V0040),
 -- which the first batches of this version build from the facts (reporting_folds.rollup_users_to);
 -- a later refund adds itself to customer_months (trigger add_refund_to_customer_month).
+-- They are added to the day roll-ups booking_days, route_days and payment_method_days (V0050)
+-- too, which the first batches of that version build a month of days at a time
+-- (reporting_folds.rollup_days_to); nothing a cancellation or a purge changes is in them.
 -- p_folded: reservations written; p_pass: 1 = this batch began a pass, 2 = it ended one, 3 both;
 -- plus 4 while the roll-ups are still being built after it.
 -- Errors: INVALID_ARGUMENT (batch size outside 1..2000).
@@ -28,8 +31,9 @@
 -- read as held, is not among the keys kept, and stays pending too.
 -- Size: a batch of 500 writes at most 500 booking facts, 500 activity days, 500 reservation
 -- clears, 8 money facts a reservation (4 segments x payment and refund) and up to 500 roll-up
--- rows of each kind: ~6,500 rows. A building batch adds up to ~10,000 customer_months rows (and
--- money_days, once: a row per day, currency and mode).
+-- rows of each kind: ~6,500 rows (and up to ~500 rows of each day roll-up). A building batch
+-- adds up to ~10,000 customer_months rows (and money_days, once: a row per day, currency and
+-- mode), and 31 days of the day roll-ups (~300 rows a day on the generated million).
 -- requires: raise_error, utc_now
 DROP PROCEDURE IF EXISTS fold_reporting_facts;
 
@@ -52,6 +56,9 @@ BEGIN
     DECLARE v_done LONGTEXT;
     DECLARE v_users_to BIGINT UNSIGNED;
     DECLARE v_last_user BIGINT UNSIGNED;
+    DECLARE v_days_to DATE;
+    DECLARE v_build_from DATE;
+    DECLARE v_build_to DATE;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
@@ -71,8 +78,9 @@ BEGIN
     SELECT
         cursor_id,
         COALESCE(pass_started_at, v_now) AS pass_started_at,
-        rollup_users_to
-    INTO v_from, v_pass_started, v_users_to
+        rollup_users_to,
+        rollup_days_to
+    INTO v_from, v_pass_started, v_users_to, v_days_to
     FROM reporting_folds
     WHERE job = 'reporting_facts'
     FOR UPDATE;
@@ -261,6 +269,49 @@ BEGIN
             passengers = passengers + VALUES (passengers),
             paid = paid + VALUES (paid),
             refunded = refunded + VALUES (refunded);
+        -- The day roll-ups (V0050), for the days built so far (all once rollup_days_to is NULL).
+        INSERT INTO booking_days (day, currency, mode, lead_bucket, reservations, paid)
+        SELECT
+            DATE(bf.created_at) AS day,
+            bf.currency,
+            bf.mode,
+            INTERVAL(bf.lead_days, 1, 2, 4, 8, 15, 31, 61) AS lead_bucket,
+            COUNT(*) AS reservations,
+            SUM(bf.paid) AS paid
+        FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+        INNER JOIN booking_facts AS bf ON done.reservation_id = bf.reservation_id
+        WHERE bf.paid > 0 AND (v_days_to IS NULL OR bf.created_at < v_days_to)
+        GROUP BY DATE(bf.created_at), bf.currency, bf.mode, lead_bucket
+        ON DUPLICATE KEY UPDATE
+            reservations = reservations + VALUES (reservations),
+            paid = paid + VALUES (paid);
+        INSERT INTO route_days (day, currency, origin_station_id, destination_station_id, mode, gross)
+        SELECT
+            DATE(mf.created_at) AS day,
+            mf.currency,
+            mf.origin_station_id,
+            mf.destination_station_id,
+            mf.mode,
+            SUM(mf.segment_share) AS gross
+        FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+        INNER JOIN money_facts AS mf ON done.reservation_id = mf.reservation_id
+        WHERE mf.kind = 'payment' AND (v_days_to IS NULL OR mf.created_at < v_days_to)
+        GROUP BY DATE(mf.created_at), mf.currency, mf.origin_station_id, mf.destination_station_id, mf.mode
+        ON DUPLICATE KEY UPDATE gross = gross + VALUES (gross);
+        INSERT INTO payment_method_days (day, currency, method, payments, amount)
+        SELECT
+            DATE(mf.created_at) AS day,
+            mf.currency,
+            mf.method,
+            COUNT(*) AS payments,
+            SUM(mf.amount) AS amount
+        FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+        INNER JOIN money_facts AS mf ON done.reservation_id = mf.reservation_id
+        WHERE mf.kind = 'payment' AND mf.segment_no = 1 AND (v_days_to IS NULL OR mf.created_at < v_days_to)
+        GROUP BY DATE(mf.created_at), mf.currency, mf.method
+        ON DUPLICATE KEY UPDATE
+            payments = payments + VALUES (payments),
+            amount = amount + VALUES (amount);
     END IF;
 
     -- Building the roll-ups (V0040 leaves them empty; setting rollup_users_to to 0 rebuilds
@@ -309,6 +360,80 @@ BEGIN
         SET v_users_to = IF(v_users_to + 1000 >= v_last_user, NULL, v_users_to + 1000);
     END IF;
 
+    -- Building the day roll-ups (V0050 leaves them empty at '1000-01-01'; setting
+    -- rollup_days_to back to that rebuilds them): from the facts of every reservation cleared so
+    -- far (this batch's too), 31 days a batch from the first day at or after the cursor that has
+    -- a booking or a payment (empty stretches are skipped), at most ~10,000 rows. A cleared
+    -- reservation's paid facts never change, and only fold batches (one at a time) clear one, so
+    -- the build needs no lock. Done (NULL) once no fact is left at or after the cursor.
+    IF v_days_to IS NOT NULL THEN
+        SELECT COALESCE(DATE(MIN(created_at)), '9999-12-31') INTO v_build_from FROM booking_facts
+        WHERE created_at >= v_days_to;
+        SELECT LEAST(v_build_from, COALESCE(DATE(MIN(created_at)), '9999-12-31')) INTO v_build_from FROM money_facts
+        WHERE created_at >= v_days_to;
+        IF v_build_from = '9999-12-31' THEN
+            -- Rows past the last fact can only be left over from before a rebuild.
+            DELETE FROM booking_days
+            WHERE day >= v_days_to;
+            DELETE FROM route_days
+            WHERE day >= v_days_to;
+            DELETE FROM payment_method_days
+            WHERE day >= v_days_to;
+            SET v_days_to = NULL;
+        ELSE
+            SET v_build_to = v_build_from + INTERVAL 31 DAY;
+            -- Empty unless rebuilding.
+            DELETE FROM booking_days
+            WHERE day >= v_days_to AND day < v_build_to;
+            DELETE FROM route_days
+            WHERE day >= v_days_to AND day < v_build_to;
+            DELETE FROM payment_method_days
+            WHERE day >= v_days_to AND day < v_build_to;
+            INSERT INTO booking_days (day, currency, mode, lead_bucket, reservations, paid)
+            SELECT
+                DATE(bf.created_at) AS day,
+                bf.currency,
+                bf.mode,
+                INTERVAL(bf.lead_days, 1, 2, 4, 8, 15, 31, 61) AS lead_bucket,
+                COUNT(*) AS reservations,
+                SUM(bf.paid) AS paid
+            FROM booking_facts AS bf
+            INNER JOIN reservations AS r ON bf.reservation_id = r.reservation_id
+            WHERE
+                bf.created_at >= v_days_to AND bf.created_at < v_build_to
+                AND bf.paid > 0 AND r.facts_pending IS NULL
+            GROUP BY DATE(bf.created_at), bf.currency, bf.mode, lead_bucket;
+            INSERT INTO route_days (day, currency, origin_station_id, destination_station_id, mode, gross)
+            SELECT
+                DATE(mf.created_at) AS day,
+                mf.currency,
+                mf.origin_station_id,
+                mf.destination_station_id,
+                mf.mode,
+                SUM(mf.segment_share) AS gross
+            FROM money_facts AS mf
+            INNER JOIN reservations AS r ON mf.reservation_id = r.reservation_id
+            WHERE
+                mf.created_at >= v_days_to AND mf.created_at < v_build_to
+                AND mf.kind = 'payment' AND r.facts_pending IS NULL
+            GROUP BY DATE(mf.created_at), mf.currency, mf.origin_station_id, mf.destination_station_id, mf.mode;
+            INSERT INTO payment_method_days (day, currency, method, payments, amount)
+            SELECT
+                DATE(mf.created_at) AS day,
+                mf.currency,
+                mf.method,
+                COUNT(*) AS payments,
+                SUM(mf.amount) AS amount
+            FROM money_facts AS mf
+            INNER JOIN reservations AS r ON mf.reservation_id = r.reservation_id
+            WHERE
+                mf.created_at >= v_days_to AND mf.created_at < v_build_to
+                AND mf.kind = 'payment' AND mf.segment_no = 1 AND r.facts_pending IS NULL
+            GROUP BY DATE(mf.created_at), mf.currency, mf.method;
+            SET v_days_to = v_build_to;
+        END IF;
+    END IF;
+
     -- Guarded by the cursor read above: a batch of another node that moved it first wrote this
     -- row too, so certification lets only one of the two commit.
     UPDATE reporting_folds
@@ -319,12 +444,13 @@ BEGIN
         passes = passes + (p_pass >= 2),
         batches = batches + 1,
         reservations_folded = reservations_folded + p_folded,
-        rollup_users_to = v_users_to
+        rollup_users_to = v_users_to,
+        rollup_days_to = v_days_to
     WHERE job = 'reporting_facts' AND cursor_id = v_from;
     IF ROW_COUNT() = 0 THEN
         CALL raise_error(50004, 'another fold batch moved the cursor first');
     END IF;
-    SET p_pass = p_pass + 4 * (v_users_to IS NOT NULL);
+    SET p_pass = p_pass + 4 * (v_users_to IS NOT NULL OR v_days_to IS NOT NULL);
     COMMIT;
 END$$
 

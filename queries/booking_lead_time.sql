@@ -12,7 +12,7 @@
 --
 -- Every bucket appears, empty ones as 0. Days are calendar days between the booking and the
 -- first departure. Only reservations that were paid count (held-and-lapsed ones are not
--- bookings); later cancellations still count.
+-- bookings); later cancellations still count. Read from the day roll-up booking_days (V0050).
 WITH RECURSIVE buckets AS (
     SELECT
         1 AS bucket_no,
@@ -33,18 +33,51 @@ ranges AS (
     FROM buckets
 ),
 
--- One pass over the range, each booking counted in its bucket (INTERVAL() gives 1..8).
+-- Paid reservations by bucket (INTERVAL() gives 0..7): those the fold has cleared from the day
+-- roll-up booking_days (V0050), the few it has not from booking_facts.
+rolled_up AS (
+    SELECT
+        lead_bucket + 1 AS bucket_no,
+        reservations
+    FROM booking_days
+    WHERE
+        day >= %(date_from)s
+        AND day <= %(date_to)s
+        AND (%(mode)s IS NULL OR mode = %(mode)s)
+),
+
+pending AS (
+    SELECT STRAIGHT_JOIN  -- the few pending reservations first, never the range's facts
+        INTERVAL(bf.lead_days, 1, 2, 4, 8, 15, 31, 61) + 1 AS bucket_no,
+        1 AS reservations
+    FROM reservations AS r
+    INNER JOIN booking_facts AS bf ON r.reservation_id = bf.reservation_id
+    WHERE
+        r.facts_pending = 1
+        AND bf.created_at >= %(date_from)s
+        AND bf.created_at < %(date_to)s + INTERVAL 1 DAY
+        AND bf.paid > 0
+        AND (%(mode)s IS NULL OR bf.mode = %(mode)s)
+),
+
+paid_rows AS (
+    SELECT
+        bucket_no,
+        reservations
+    FROM rolled_up
+    UNION ALL
+    SELECT
+        bucket_no,
+        reservations
+    FROM pending
+),
+
 paid_bookings AS (
     SELECT
-        INTERVAL(lead_days, 1, 2, 4, 8, 15, 31, 61) + 1 AS bucket_no,
-        COUNT(*) AS reservations
-    FROM booking_facts
-    WHERE
-        created_at >= %(date_from)s
-        AND created_at < %(date_to)s + INTERVAL 1 DAY
-        AND paid > 0
-        AND (%(mode)s IS NULL OR mode = %(mode)s)
-    GROUP BY INTERVAL(lead_days, 1, 2, 4, 8, 15, 31, 61) + 1
+        bucket_no,
+        SUM(reservations) AS reservations
+    FROM paid_rows
+    GROUP BY bucket_no
 ),
 
 counted AS (

@@ -9,21 +9,59 @@
 -- example: date_from=2026-01-01 date_to=2026-06-30
 --
 -- Reservations created in the range, by what became of them. created = paid + cancelled
--- before paying + expired + still held; paid = kept + cancelled after paying. One pass over
--- the range (totals: MariaDB would compute a CTE once per reference), then one row per stage.
-WITH totals AS (
+-- before paying + expired + still held; paid = kept + cancelled after paying. Paid ones are
+-- counted from the day roll-up booking_days (V0050; the fold's pending few from booking_facts),
+-- the others from booking_facts' status index; each read once (MariaDB would compute a CTE
+-- once per reference), then one row per stage.
+WITH paid_rolled_up AS (
+    SELECT SUM(reservations) AS paid
+    FROM booking_days
+    WHERE
+        day >= %(date_from)s
+        AND day <= %(date_to)s
+),
+
+paid_pending AS (
+    -- STRAIGHT_JOIN: the few pending reservations first, never the range's facts
+    SELECT STRAIGHT_JOIN COUNT(*) AS paid
+    FROM reservations AS r
+    INNER JOIN booking_facts AS bf ON r.reservation_id = bf.reservation_id
+    WHERE
+        r.facts_pending = 1
+        AND bf.created_at >= %(date_from)s
+        AND bf.created_at < %(date_to)s + INTERVAL 1 DAY
+        AND bf.paid > 0
+),
+
+-- Every reservation not confirmed: through booking_facts' status index (a fifth of them).
+not_confirmed AS (
     SELECT
-        COUNT(*) AS created,
-        SUM(paid > 0) AS paid,
-        SUM(paid > 0 AND status = 'confirmed') AS kept,
+        SUM(paid = 0) AS unpaid,
         SUM(paid > 0 AND status = 'cancelled') AS cancelled_paid,
         SUM(paid = 0 AND status = 'cancelled') AS cancelled_unpaid,
         SUM(status = 'expired') AS expired,
         SUM(status = 'held') AS held
     FROM booking_facts
     WHERE
-        created_at >= %(date_from)s
+        status IN ('held', 'cancelled', 'expired')
+        AND created_at >= %(date_from)s
         AND created_at < %(date_to)s + INTERVAL 1 DAY
+),
+
+-- paid = kept + cancelled after paying; every other reservation is unpaid (a confirmed one is
+-- paid), so created = paid + unpaid.
+totals AS (
+    SELECT
+        COALESCE(r.paid, 0) + p.paid + COALESCE(n.unpaid, 0) AS created,
+        COALESCE(r.paid, 0) + p.paid AS paid,
+        COALESCE(r.paid, 0) + p.paid - COALESCE(n.cancelled_paid, 0) AS kept,
+        n.cancelled_paid,
+        n.cancelled_unpaid,
+        n.expired,
+        n.held
+    FROM paid_rolled_up AS r
+    CROSS JOIN paid_pending AS p
+    CROSS JOIN not_confirmed AS n
 ),
 
 stages AS (
