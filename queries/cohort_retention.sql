@@ -49,6 +49,17 @@ bookings AS (
     WHERE r.created_at < %(date_to)s + INTERVAL 1 DAY
 ),
 
+-- Counted before the grid joins them: a join of the grid to every (cohort, user, month) row
+-- read them once per cohort (78 x 33,000 rows over a year).
+booker_counts AS (
+    SELECT
+        cohort,
+        month_offset,
+        COUNT(*) AS bookers
+    FROM bookings
+    GROUP BY cohort, month_offset
+),
+
 grid AS (
     SELECT
         c.cohort,
@@ -63,9 +74,8 @@ SELECT
     g.cohort,
     g.users,
     g.month_offset,
-    COUNT(b.user_id) AS bookers,
-    CAST(100 * COUNT(b.user_id) / g.users AS DECIMAL(5, 1)) AS retention_pct
+    COALESCE(b.bookers, 0) AS bookers,
+    CAST(100 * COALESCE(b.bookers, 0) / g.users AS DECIMAL(5, 1)) AS retention_pct
 FROM grid AS g
-LEFT JOIN bookings AS b ON g.cohort = b.cohort AND g.month_offset = b.month_offset
-GROUP BY g.cohort, g.users, g.month_offset
+LEFT JOIN booker_counts AS b ON g.cohort = b.cohort AND g.month_offset = b.month_offset
 ORDER BY g.cohort, g.month_offset
