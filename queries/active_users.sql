@@ -13,32 +13,70 @@
 -- active_users: distinct users who logged in successfully or created a reservation in the
 -- period. avg_daily_active: daily actives averaged over the period's days within the range;
 -- stickiness_pct = avg_daily_active / active_users (DAU/MAU for months). Reads
--- user_activity_days, one row per user and active day.
-WITH dated AS (
+-- user_activity_days, one row per user and active day: by month through its index by month
+-- and user (V0051: the rows come grouped, no sort), by day or week in the order of days
+-- (monthly is one branch, daily_or_weekly the other; the one not taken has an impossible WHERE).
+WITH monthly AS (
+    SELECT
+        month AS period,
+        COUNT(DISTINCT user_id) AS active_users,
+        COUNT(*) AS user_days
+    FROM user_activity_days
+    WHERE
+        %(granularity)s NOT IN ('day', 'week')
+        AND month >= %(date_from)s - INTERVAL (DAYOFMONTH(%(date_from)s) - 1) DAY
+        AND month <= %(date_to)s
+        AND day BETWEEN %(date_from)s AND %(date_to)s
+    GROUP BY month
+),
+
+dated AS (
     SELECT
         user_id,
-        day,
         CASE %(granularity)s
             WHEN 'day' THEN day
-            WHEN 'week' THEN day - INTERVAL WEEKDAY(day) DAY
-            ELSE day - INTERVAL (DAYOFMONTH(day) - 1) DAY
+            ELSE day - INTERVAL WEEKDAY(day) DAY
         END AS period
     FROM user_activity_days
-    WHERE day BETWEEN %(date_from)s AND %(date_to)s
+    WHERE
+        %(granularity)s IN ('day', 'week')
+        AND day BETWEEN %(date_from)s AND %(date_to)s
+),
+
+daily_or_weekly AS (
+    SELECT
+        period,
+        COUNT(DISTINCT user_id) AS active_users,
+        COUNT(*) AS user_days
+    FROM dated
+    GROUP BY period
+),
+
+counted AS (
+    SELECT
+        period,
+        active_users,
+        user_days
+    FROM monthly
+    UNION ALL
+    SELECT
+        period,
+        active_users,
+        user_days
+    FROM daily_or_weekly
 ),
 
 periods AS (
     SELECT
         period,
-        COUNT(DISTINCT user_id) AS active_users,
-        COUNT(*) AS user_days,
+        active_users,
+        user_days,
         CASE %(granularity)s
             WHEN 'day' THEN period
             WHEN 'week' THEN period + INTERVAL 6 DAY
             ELSE LAST_DAY(period)
         END AS period_end
-    FROM dated
-    GROUP BY period
+    FROM counted
 )
 
 SELECT

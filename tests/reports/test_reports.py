@@ -74,6 +74,16 @@ def test_active_users_by_month(report):
     assert report("active_users", **MARCH) == [("2026-03-01", "5", "0.32", "6.5")]
 
 
+def test_active_users_by_month_over_parts_of_months(report):
+    # Read through the index by month (V0051), each month only on the range's days: February
+    # from the 10th (U5's login, 1 user-day over 19 days), March to the 2nd (U1, U2, U3: U1 and
+    # U2 on the 1st, U2 and U3 on the 2nd; 4 user-days over 2 days).
+    assert report("active_users", date_from="2026-02-10", date_to="2026-03-02") == [
+        ("2026-02-01", "1", "0.05", "5.3"),
+        ("2026-03-01", "3", "2.00", "66.7"),
+    ]
+
+
 def test_active_users_by_day(report):
     assert report("active_users", date_from="2026-03-01", date_to="2026-03-03", granularity="day") == [
         ("2026-03-01", "2", "2.00", "100.0"),
