@@ -1,12 +1,12 @@
 -- insert_reservation: writes a new reservation and its passengers, for create_reservation
 -- (status held) and purchase (status confirmed). The reservation gets a random 6-character
--- booking_ref; on the rare collision with uq_reservations_booking_ref another is drawn, up to
--- 10 times. Passengers are numbered in the order given (p_passengers as checked by
+-- booking_ref (new_booking_ref); on the rare collision with uq_reservations_booking_ref another
+-- is drawn, up to 10 times. Passengers are numbered in the order given (p_passengers as checked by
 -- check_booking_request). Returns the reservation id.
 -- Internal: runs inside the caller's transaction, which commits or rolls back.
 -- Errors: DUPLICATE (no free booking reference in 10 draws).
 -- Locks: the new rows only (their foreign keys S-lock the customer row).
--- requires: raise_error
+-- requires: raise_error, new_booking_ref
 DROP PROCEDURE IF EXISTS insert_reservation;
 
 DELIMITER $$
@@ -26,21 +26,13 @@ MODIFIES SQL DATA
 SQL SECURITY INVOKER
 COMMENT 'Internal: inserts a reservation with a unique booking_ref, and its passengers'
 BEGIN
-    DECLARE v_alphabet CHAR(32) DEFAULT 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
     DECLARE v_booking_ref CHAR(6);
     DECLARE v_ref_taken INT DEFAULT 1;
     DECLARE v_attempts INT DEFAULT 0;
     WHILE v_ref_taken = 1 AND v_attempts < 10 DO
         SET v_ref_taken = 0;
         SET v_attempts = v_attempts + 1;
-        SET v_booking_ref = CONCAT(
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1),
-            SUBSTRING(v_alphabet, 1 + FLOOR(RAND() * 32), 1)
-        );
+        SET v_booking_ref = new_booking_ref();
         BEGIN
             DECLARE CONTINUE HANDLER FOR 1062 SET v_ref_taken = 1;
             INSERT INTO reservations (
