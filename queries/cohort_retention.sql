@@ -40,7 +40,7 @@ cohorts AS (
 ),
 
 bookings AS (
-    SELECT DISTINCT
+    SELECT
         cu.cohort,
         cu.user_id,
         PERIOD_DIFF(EXTRACT(YEAR_MONTH FROM r.created_at), EXTRACT(YEAR_MONTH FROM cu.cohort)) AS month_offset
@@ -49,13 +49,15 @@ bookings AS (
     WHERE r.created_at < %(date_to)s + INTERVAL 1 DAY
 ),
 
--- Counted before the grid joins them: a join of the grid to every (cohort, user, month) row
--- read them once per cohort (78 x 33,000 rows over a year).
+-- Counted per cohort and month before the grid joins them (a join of the grid to every
+-- (cohort, user, month) row read them once per cohort: 78 x 33,000 rows over a year), and
+-- with COUNT(DISTINCT) rather than a DISTINCT of the rows first (a temporary table of 317,000
+-- keys over a year; sorting the 490,000 rows by cohort and month is cheaper).
 booker_counts AS (
     SELECT
         cohort,
         month_offset,
-        COUNT(*) AS bookers
+        COUNT(DISTINCT user_id) AS bookers
     FROM bookings
     GROUP BY cohort, month_offset
 ),
