@@ -33,7 +33,7 @@
 -- clears, 8 money facts a reservation (4 segments x payment and refund) and up to 500 roll-up
 -- rows of each kind: ~6,500 rows (and up to ~500 rows of each day roll-up). A building batch
 -- adds up to ~10,000 customer_months rows (and money_days, once: a row per day, currency and
--- mode), and 31 days of the day roll-ups (~300 rows a day on the generated million).
+-- mode), and 31 days of the day roll-ups (~220 rows a day on the generated million).
 -- requires: raise_error, utc_now
 DROP PROCEDURE IF EXISTS fold_reporting_facts;
 

@@ -15,7 +15,7 @@
 -- Payments and refunds dated in the range, each shared among the reservation's trips in
 -- proportion to their seat prices (rounded to the cent per trip). Payments come from the day
 -- roll-up route_days (V0050), those the fold has not cleared yet from money_facts; refunds
--- from money_facts through its index by kind and refunded_later (about 1 row in 14).
+-- from money_facts through its index by kind and refunded_later (about 1 row in 13).
 WITH rolled_up AS (
     SELECT
         origin_station_id,
