@@ -248,6 +248,7 @@ def test_the_fold_builds_the_day_rollups_a_month_of_days_a_batch(shop):
     fold_one_batch(shop.conn)
     (progress,) = shop.query("SELECT rollup_days_to FROM reporting_folds")
     assert progress["rollup_days_to"] == first["day"] + dt.timedelta(days=31)
+    assert shop.query("SELECT rollups_built FROM reporting_freshness") == [{"rollups_built": 0}]
     assert shop.query("SELECT COUNT(*) AS n FROM booking_days WHERE day >= %s", progress["rollup_days_to"]) == [
         {"n": 0}
     ]
@@ -266,6 +267,7 @@ def test_the_fold_builds_the_day_rollups_a_month_of_days_a_batch(shop):
         if progress["rollup_days_to"] is None:
             break
     assert progress["rollup_days_to"] is None
+    assert shop.query("SELECT rollups_built FROM reporting_freshness") == [{"rollups_built": 1}]
     rebuilt = all_day_rollups(shop)
 
     def count(rows, day, bucket=None):
