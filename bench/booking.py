@@ -140,6 +140,9 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--baseline", metavar="REV", help="interleave rounds against git revision REV's procedures")
     parser.add_argument("--rounds", type=int, default=3, help="with --baseline: interleaved rounds (default 3)")
+    parser.add_argument("--apply", type=Path, metavar="FILE",
+                        help="with --baseline: run this SQL file in today's bench database first (a what-if, e.g. "
+                             "bench/whatif/lean_booking.sql); implies --no-write")  # fmt: skip
     parser.add_argument("--seconds", type=int, help="seconds per run (default 20, --quick 5)")
     args = parser.parse_args()
     seconds = args.seconds or (5 if args.quick else 20)

@@ -20,7 +20,7 @@ from io import BytesIO
 from pathlib import Path
 
 from booking import DATABASE, SPREAD_TRIPS, prepare, run_booking, run_oltp
-from common import ROOT, bench_url, command_line, connect, describe_machine, median, write_section
+from common import ROOT, apply_sql_file, bench_url, command_line, connect, describe_machine, median, write_section
 
 BASE_DATABASE = "travel_sysbench_base"
 
@@ -100,6 +100,9 @@ def compare(args, seconds: int) -> None:
         short = export_revision(args.baseline, Path(tmp))
         base = prepare(base_url, Path(tmp), oltp=False)
     new = prepare(new_url)
+    if args.apply:
+        apply_sql_file(new_url, args.apply)
+        args.no_write = True  # a what-if is not today's procedures
     purchase = has_purchase(new_url)
     results: dict[str, list[dict]] = {}
     for n in range(args.rounds):

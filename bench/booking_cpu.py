@@ -26,7 +26,7 @@ from pathlib import Path
 
 from booking import DATABASE, SPREAD_TRIPS, prepare
 from booking_baseline import BASE_DATABASE, export_revision
-from common import ROOT, bench_url, connect
+from common import ROOT, apply_sql_file, bench_url, connect
 
 LOOP = (
     """
@@ -98,6 +98,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="turns of each side (default 5)")
     parser.add_argument("--kinds", nargs="*", default=["hold", "hold_pay", "purchase"],
                         help="hold, hold_pay, purchase (the baseline is measured for the first two)")  # fmt: skip
+    parser.add_argument("--apply", type=Path, metavar="FILE",
+                        help="run this SQL file in today's bench database first (a what-if)")  # fmt: skip
     args = parser.parse_args()
     server = bench_url(args.database_url)
     pid = args.pid or int((ROOT / ".travel" / "server" / "mysqld.pid").read_text())
@@ -106,8 +108,11 @@ def main() -> None:
         short = export_revision(args.baseline, Path(tmp))
         base = prepare(base_url, Path(tmp), oltp=False)
     new = prepare(new_url, oltp=False)
+    if args.apply:
+        apply_sql_file(new_url, args.apply)
     folds = {url: install_loop(url) for url in (base_url, new_url)}
-    sides = [(f"{short} (baseline)", base_url, base), ("today", new_url, new)]
+    today = f"today + {args.apply.name}" if args.apply else "today"
+    sides = [(f"{short} (baseline)", base_url, base), (today, new_url, new)]
     results: dict[tuple[str, str], list[float]] = {}
     for n in range(args.rounds):
         for kind in args.kinds:

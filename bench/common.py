@@ -18,6 +18,7 @@ from harness.migrate import Migrator  # noqa: E402
 from harness.project import Project  # noqa: E402
 from harness.seed import seed_reference  # noqa: E402
 from harness.server import LocalServer  # noqa: E402
+from harness.splitter import split  # noqa: E402
 
 BENCH_DATABASE = "travel_bench"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -43,6 +44,14 @@ def server_sql(url: DatabaseUrl, *statements: str) -> None:
     conn = connect(url, database=False, autocommit=True)
     for statement in statements:
         conn.cursor().execute(statement)
+    conn.close()
+
+
+def apply_sql_file(url: DatabaseUrl, path: Path) -> None:
+    """Run a SQL script (DELIMITER understood) in `url.database`: a what-if on a bench database."""
+    conn = connect(url, autocommit=True)
+    for statement in split(path.read_text()):
+        conn.cursor().execute(statement.sql)
     conn.close()
 
 
