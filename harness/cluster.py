@@ -174,6 +174,10 @@ class GaleraNode(LocalServer):
     def recover_position(self) -> str | None:
         """Run `mariadbd --wsrep-recover` on the stopped node: InnoDB recovers and logs the last
         committed Galera position (uuid:seqno), which a start then announces to the cluster."""
+        # A node killed a moment ago may still hold ibdata1 while it exits: a recover started
+        # now waits on InnoDB's lock retries (100 s) and timed out once in CI. start() waits the
+        # same way; the recover runs before it.
+        self._wait_until_released(60)
         binary = find_binary() or "mariadbd"
         log = self.recover_log()
         log.unlink(missing_ok=True)
