@@ -16,9 +16,8 @@ sys.path.insert(0, str(ROOT))
 from harness.db import COLLATION, DatabaseUrl, connect  # noqa: E402
 from harness.migrate import Migrator  # noqa: E402
 from harness.project import Project  # noqa: E402
-from harness.seed import seed_reference  # noqa: E402
+from harness.seed import run_sql_file, seed_reference  # noqa: E402
 from harness.server import LocalServer  # noqa: E402
-from harness.splitter import split  # noqa: E402
 
 BENCH_DATABASE = "travel_bench"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -48,10 +47,9 @@ def server_sql(url: DatabaseUrl, *statements: str) -> None:
 
 
 def apply_sql_file(url: DatabaseUrl, path: Path) -> None:
-    """Run a SQL script (DELIMITER understood) in `url.database`: a what-if on a bench database."""
-    conn = connect(url, autocommit=True)
-    for statement in split(path.read_text()):
-        conn.cursor().execute(statement.sql)
+    """Run a SQL script in `url.database` as `travel seed` runs a seed file: a what-if."""
+    conn = connect(url)
+    run_sql_file(conn, path)
     conn.close()
 
 
