@@ -13,21 +13,23 @@
 --      lock to wait on or deadlock with). The reservation and its passengers are written
 --      before any fare is locked: a fare row is locked only from its seat update to the
 --      commit, which bounds bookings of one busy trip;
---   2. inventory is one guarded UPDATE per fare (on sale and held + sold + n <= capacity,
---      checked with ROW_COUNT()), never read-then-write; the CHECK ck_trip_fares_seats is the
---      backstop. cancel_trip clears on_sale on the same rows, so on Galera a booking and a
---      cancel on two nodes write a common row and certification lets only one commit;
+--   2. inventory is one guarded UPDATE per fare (take_seats: on sale and held + sold + n <=
+--      capacity, checked with ROW_COUNT()), never read-then-write; the CHECK
+--      ck_trip_fares_seats is the backstop. cancel_trip clears on_sale on the same rows, so on
+--      Galera a booking and a cancel on two nodes write a common row and certification lets
+--      only one commit. When a fare looks full, take_seats reclaims its lapsed holds in this
+--      transaction and tries once more;
 --   3. fares are locked in ascending trip_id order, whatever order the customer listed them
 --      in, so A+B and B+A bookings cannot deadlock each other; and before the segment rows are
 --      inserted, whose foreign keys would otherwise take S locks on the fares first (two
---      sessions holding S and both wanting X deadlock);
---   4. when a fare looks full, lapsed holds on it are reclaimed in this transaction
---      (reclaim_expired_holds, SKIP LOCKED) and the update retried once: expired holds are
---      free at once, not when the event next runs.
--- Cost: the segments are walked as JSON, one statement per step and no JSON_TABLE temporary
--- tables (docs/benchmarks.md has the profile that led here).
--- requires: raise_error, check_booking_request, segments_in_lock_order
--- requires: insert_reservation, reclaim_expired_holds, utc_now
+--      sessions holding S and both wanting X deadlock).
+-- Cost: the usual booking has one segment, and takes the short way: one read of the bookable
+-- case (errors are named by refuse_segment only when it finds nothing), the reservation, one
+-- take_seats and the segment. Several segments are walked as JSON in lock order, one statement
+-- per step and no JSON_TABLE temporary tables; their variables are declared in their own block,
+-- so the usual booking does not pay for them (docs/benchmarks.md has the profiles behind this).
+-- requires: raise_error, check_booking_request, segments_in_lock_order, read_bookable_segment
+-- requires: insert_reservation, take_seats, utc_now
 DROP PROCEDURE IF EXISTS create_reservation;
 
 DELIMITER $$
@@ -45,31 +47,17 @@ BEGIN
     DECLARE v_now DATETIME DEFAULT utc_now();
     DECLARE v_segment_count INT;
     DECLARE v_passenger_count INT;
-    DECLARE v_index INT DEFAULT 0;
-    DECLARE v_step INT DEFAULT 0;
-    DECLARE v_trip_ids JSON DEFAULT JSON_ARRAY();
-    DECLARE v_lock_order JSON;
-    -- The fares to hold, in lock order: [[trip_id, fare_class_id, segment_no, price], ...]; read
-    -- back with JSON_UNQUOTE, as MariaDB stores a BIGINT variable in JSON_ARRAY as a string.
-    DECLARE v_fares JSON DEFAULT JSON_ARRAY();
-    DECLARE v_user_status VARCHAR(10);
-    DECLARE v_hold_minutes INT;
-    DECLARE v_expires DATETIME;
-    DECLARE v_trip_status VARCHAR(10);
-    DECLARE v_departs DATETIME;
-    DECLARE v_first_departs DATETIME;
+    DECLARE v_trip_ids JSON;
     DECLARE v_trip_id BIGINT;
-    DECLARE v_segment_no TINYINT;
     DECLARE v_fare_class VARCHAR(10);
     DECLARE v_fare_class_id TINYINT;
     DECLARE v_price DECIMAL(12, 2);
-    DECLARE v_fare_currency CHAR(3);
     DECLARE v_currency CHAR(3);
-    DECLARE v_total DECIMAL(12, 2) DEFAULT 0;
-    DECLARE v_reclaimed INT;
-    DECLARE v_on_sale TINYINT;
-    -- SELECT ... INTO that finds nothing leaves its variables as they were; each is reset first.
-    DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
+    DECLARE v_seat_prefix CHAR(1);
+    DECLARE v_departs DATETIME;
+    DECLARE v_hold_minutes INT;
+    DECLARE v_expires DATETIME;
+    DECLARE v_no_seat_numbers INT;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         ROLLBACK;
@@ -90,108 +78,127 @@ BEGIN
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
 
-    -- Each trip, smallest id first: check it and price its fare. v_fares collects the fares in
-    -- that order.
-    CALL segments_in_lock_order(v_trip_ids, v_segment_count, v_lock_order);
-    WHILE v_step < v_segment_count DO
-        SET v_segment_no = JSON_EXTRACT(v_lock_order, CONCAT('$[', v_step, ']'));
-        SET v_trip_id = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_segment_no - 1, ']'));
-        SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class')));
-        -- One read for the customer, the hold setting, the trip and its price, without a lock:
-        -- a price never changes once the trip is added, and a trip cancelled from here on is
-        -- caught by the on_sale guard of the fare's UPDATE below. The customer comes first: its
-        -- errors are named before any trip's (it is read again with each further segment).
-        SET v_user_status = NULL;
+    IF v_segment_count = 1 THEN
+        -- The usual booking, one segment, in as few statements as it takes: each CALL with its
+        -- parameters costs about as much as a statement on a table (docs/benchmarks.md), so the
+        -- read and the seat update are written out here, and the procedures that share them
+        -- with several segments and purchase run only when these find nothing.
+        SET v_trip_id = JSON_EXTRACT(v_trip_ids, '$[0]');
+        SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, '$[0].fare_class'));
+        -- The bookable case, as read_bookable_segment reads it; that procedure names the error.
         SELECT
-            u.status AS user_status,
-            CAST(hs.setting_value AS UNSIGNED) AS hold_minutes,
-            t.status AS trip_status,
-            t.departs_at,
             fc.fare_class_id,
             tf.price,
-            tf.currency
-        INTO v_user_status, v_hold_minutes, v_trip_status, v_departs, v_fare_class_id, v_price, v_fare_currency
+            tf.currency,
+            t.departs_at,
+            v_now + INTERVAL COALESCE(CAST(hs.setting_value AS UNSIGNED), 15) MINUTE AS expires_at
+        INTO v_fare_class_id, v_price, v_currency, v_departs, v_expires
         FROM users AS u
+        INNER JOIN trips AS t ON t.trip_id = v_trip_id
+        INNER JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
+        INNER JOIN trip_fares AS tf ON t.trip_id = tf.trip_id AND fc.fare_class_id = tf.fare_class_id
         LEFT JOIN settings AS hs ON hs.setting_key = 'hold_minutes'
-        LEFT JOIN trips AS t ON t.trip_id = v_trip_id
-        LEFT JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
-        LEFT JOIN trip_fares AS tf ON t.trip_id = tf.trip_id AND fc.fare_class_id = tf.fare_class_id
-        WHERE u.user_id = p_user_id;
-        IF v_user_status IS NULL THEN
-            CALL raise_error(50002, 'user does not exist');
-        ELSEIF v_user_status <> 'active' THEN
-            CALL raise_error(50007, 'user account is disabled');
-        ELSEIF v_trip_status IS NULL THEN
-            CALL raise_error(50002, 'trip does not exist');
-        ELSEIF v_trip_status = 'cancelled' THEN
-            CALL raise_error(50004, 'trip is cancelled');
-        ELSEIF v_trip_status = 'departed' OR v_departs <= v_now THEN
-            CALL raise_error(50008, 'trip has already departed');
-        ELSEIF v_price IS NULL THEN
-            CALL raise_error(50002, 'fare class is not sold on this trip');
-        ELSEIF v_fare_currency <> COALESCE(v_currency, v_fare_currency) THEN
-            CALL raise_error(50001, 'segments are priced in different currencies');
+        WHERE
+            u.user_id = p_user_id
+            AND u.status = 'active'
+            AND t.status = 'scheduled'
+            AND t.departs_at > v_now;
+        IF v_price IS NULL THEN
+            CALL read_bookable_segment(
+                p_user_id, v_trip_id, v_fare_class, v_now,
+                v_fare_class_id, v_price, v_currency, v_seat_prefix, v_departs, v_hold_minutes
+            );
+            -- Back here only when the segment became bookable since the read above.
+            SET v_expires = v_now + INTERVAL v_hold_minutes MINUTE;
         END IF;
-        SET v_currency = v_fare_currency;
-        SET v_total = v_total + v_price * v_passenger_count;
-        SET v_first_departs = LEAST(COALESCE(v_first_departs, v_departs), v_departs);
-        SET v_fares = JSON_ARRAY_APPEND(
-            v_fares, '$', JSON_ARRAY(v_trip_id, v_fare_class_id, v_segment_no, CAST(v_price AS CHAR))
+        CALL insert_reservation(
+            p_user_id, 'held', v_price * v_passenger_count, v_currency, v_expires, v_departs, p_passengers, v_now,
+            p_reservation_id
         );
-        SET v_step = v_step + 1;
-    END WHILE;
-
-    SET v_expires = v_now + INTERVAL COALESCE(v_hold_minutes, 15) MINUTE;
-    CALL insert_reservation(
-        p_user_id, 'held', v_total, v_currency, v_expires, v_first_departs, p_passengers, v_now, p_reservation_id
-    );
-
-    -- Seats last, in lock order. Each fare row is ours (X) before its segment's foreign key
-    -- checks it (an S lock), so two bookings never both hold S and wait for X.
-    SET v_index = 0;
-    WHILE v_index < v_segment_count DO
-        SET v_trip_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][0]')));
-        SET v_fare_class_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][1]')));
-        -- The guarded hold; when the fare looks full, reclaim its lapsed holds once and retry.
-        SET v_reclaimed = 0;
-        hold: LOOP
-            UPDATE trip_fares
-            SET seats_held = seats_held + v_passenger_count
-            WHERE
-                trip_id = v_trip_id
-                AND fare_class_id = v_fare_class_id
-                AND on_sale = 1
-                AND seats_held + seats_sold + v_passenger_count <= capacity;
-            IF ROW_COUNT() > 0 THEN
-                LEAVE hold;
-            ELSEIF v_reclaimed THEN
-                -- Off sale: cancel_trip committed since the trip was read (on another Galera node).
-                SELECT on_sale INTO v_on_sale FROM trip_fares
-                WHERE trip_id = v_trip_id AND fare_class_id = v_fare_class_id;
-                IF v_on_sale = 0 THEN
-                    CALL raise_error(50004, 'trip is cancelled');
-                END IF;
-                CALL raise_error(50003, CONCAT('not enough seats left on trip ', v_trip_id));
-            END IF;
-            CALL reclaim_expired_holds(v_trip_id, v_fare_class_id, v_now);
-            SET v_reclaimed = 1;
-        END LOOP;
+        -- The hold, as take_seats makes it; when the fare looks full, take_seats reclaims lapsed
+        -- holds and tries again, or names the error. The fare row is ours (X) before the
+        -- segment's foreign key checks it (an S lock), so two bookings never both hold S and
+        -- wait for X.
+        UPDATE trip_fares
+        SET seats_held = seats_held + v_passenger_count
+        WHERE
+            trip_id = v_trip_id
+            AND fare_class_id = v_fare_class_id
+            AND on_sale = 1
+            AND seats_held + seats_sold + v_passenger_count <= capacity;
+        IF ROW_COUNT() = 0 THEN
+            CALL take_seats(v_trip_id, v_fare_class_id, v_passenger_count, 0, v_now, v_no_seat_numbers);
+        END IF;
         INSERT INTO reservation_segments (
             reservation_id, segment_no, trip_id, fare_class_id, unit_price, seats, held_until, created_at
         )
-        VALUES (
-            p_reservation_id,
-            JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][2]'))),
-            v_trip_id,
-            v_fare_class_id,
-            JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][3]'))),
-            v_passenger_count,
-            v_expires,
-            v_now
-        );
-        SET v_index = v_index + 1;
-    END WHILE;
+        VALUES (p_reservation_id, 1, v_trip_id, v_fare_class_id, v_price, v_passenger_count, v_expires, v_now);
+    ELSE
+        BEGIN
+            DECLARE v_step INT DEFAULT 0;
+            DECLARE v_segment_no TINYINT;
+            DECLARE v_lock_order JSON;
+            -- The fares to hold, in lock order: [[trip_id, fare_class_id, segment_no, price], ...];
+            -- read back with JSON_UNQUOTE, as MariaDB stores a BIGINT variable in JSON_ARRAY as a
+            -- string.
+            DECLARE v_fares JSON DEFAULT JSON_ARRAY();
+            DECLARE v_fare_currency CHAR(3);
+            DECLARE v_total DECIMAL(12, 2) DEFAULT 0;
+            DECLARE v_first_departs DATETIME;
 
+            -- Each trip, smallest id first: check it and price its fare; v_fares collects them.
+            CALL segments_in_lock_order(v_trip_ids, v_segment_count, v_lock_order);
+            WHILE v_step < v_segment_count DO
+                SET v_segment_no = JSON_EXTRACT(v_lock_order, CONCAT('$[', v_step, ']'));
+                SET v_trip_id = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_segment_no - 1, ']'));
+                SET v_fare_class = JSON_UNQUOTE(
+                    JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class'))
+                );
+                CALL read_bookable_segment(
+                    p_user_id, v_trip_id, v_fare_class, v_now,
+                    v_fare_class_id, v_price, v_fare_currency, v_seat_prefix, v_departs, v_hold_minutes
+                );
+                IF v_fare_currency <> COALESCE(v_currency, v_fare_currency) THEN
+                    CALL raise_error(50001, 'segments are priced in different currencies');
+                END IF;
+                SET v_currency = v_fare_currency;
+                SET v_total = v_total + v_price * v_passenger_count;
+                SET v_first_departs = LEAST(COALESCE(v_first_departs, v_departs), v_departs);
+                SET v_fares = JSON_ARRAY_APPEND(
+                    v_fares, '$', JSON_ARRAY(v_trip_id, v_fare_class_id, v_segment_no, CAST(v_price AS CHAR))
+                );
+                SET v_step = v_step + 1;
+            END WHILE;
+
+            SET v_expires = v_now + INTERVAL v_hold_minutes MINUTE;
+            CALL insert_reservation(
+                p_user_id, 'held', v_total, v_currency, v_expires, v_first_departs, p_passengers, v_now,
+                p_reservation_id
+            );
+
+            -- Seats last, in lock order, each fare before its segment (as above).
+            SET v_step = 0;
+            WHILE v_step < v_segment_count DO
+                SET v_trip_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_step, '][0]')));
+                SET v_fare_class_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_step, '][1]')));
+                CALL take_seats(v_trip_id, v_fare_class_id, v_passenger_count, 0, v_now, v_no_seat_numbers);
+                INSERT INTO reservation_segments (
+                    reservation_id, segment_no, trip_id, fare_class_id, unit_price, seats, held_until, created_at
+                )
+                VALUES (
+                    p_reservation_id,
+                    JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_step, '][2]'))),
+                    v_trip_id,
+                    v_fare_class_id,
+                    JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_step, '][3]'))),
+                    v_passenger_count,
+                    v_expires,
+                    v_now
+                );
+                SET v_step = v_step + 1;
+            END WHILE;
+        END;
+    END IF;
     COMMIT;
 END$$
 

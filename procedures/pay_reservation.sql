@@ -16,7 +16,10 @@
 -- segments' held_until is cleared last (changing it S-locks the fare through the foreign key).
 -- Cost: the usual call is one UPDATE of the reservation, the payment, one segment read, and
 -- per fare its UPDATE and tickets; the error and replay paths live in the other procedure, so
--- their variables cost the usual call nothing.
+-- their variables cost the usual call nothing. The statements that find their rows by primary
+-- key say so (FORCE INDEX): otherwise the optimizer weighs every index the guards mention, with
+-- a dive into each (the reservation's customer and status/expiry indexes, the segments' unique
+-- key), ~35 us of a hold+pay's ~800 (bench/booking_ab.py).
 -- The fare updates are guarded by on_sale, which cancel_trip clears: on Galera, where row locks
 -- are node-local, a payment and a trip cancellation on two nodes write a common row (the fare,
 -- and the reservation) and certification aborts one of them.
@@ -82,7 +85,7 @@ proc: BEGIN
     -- cancel or an expiry on another node writes this row too, and certification lets only one
     -- of them commit. A held reservation has no payment yet (a payment confirms its reservation
     -- in the same transaction), so no key can be known for it.
-    UPDATE reservations SET status = 'confirmed', updated_at = v_now
+    UPDATE reservations FORCE INDEX (`PRIMARY`) SET status = 'confirmed', updated_at = v_now
     WHERE
         reservation_id = p_reservation_id
         AND user_id = p_user_id
@@ -115,7 +118,7 @@ proc: BEGIN
         MIN(s.seats) AS seats,
         MIN(fc.seat_prefix) AS seat_prefix
     INTO v_segments, v_trip_id, v_fare_class_id, v_segment_no, v_seats, v_prefix
-    FROM reservation_segments AS s
+    FROM reservation_segments AS s FORCE INDEX (`PRIMARY`)
     INNER JOIN fare_classes AS fc ON s.fare_class_id = fc.fare_class_id
     WHERE s.reservation_id = p_reservation_id;
     WHILE v_paid < v_segments DO
@@ -135,7 +138,7 @@ proc: BEGIN
             SET v_after_trip_id = v_trip_id;
         END IF;
         -- LAST_INSERT_ID(expr) hands back the new seats_issued from the same statement.
-        UPDATE trip_fares
+        UPDATE trip_fares FORCE INDEX (`PRIMARY`)
         SET
             seats_held = seats_held - v_seats,
             seats_sold = seats_sold + v_seats,
@@ -163,7 +166,7 @@ proc: BEGIN
     END WHILE;
     -- After the fares: held_until is part of the index that checks the segments' foreign key
     -- to trip_fares, so changing it takes an S lock on the fare (S before X would deadlock).
-    UPDATE reservation_segments SET held_until = NULL
+    UPDATE reservation_segments FORCE INDEX (`PRIMARY`) SET held_until = NULL
     WHERE reservation_id = p_reservation_id;
     COMMIT;
 END$$

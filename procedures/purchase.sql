@@ -19,9 +19,13 @@
 -- are written before the fares: a twin call with the same key waits on the key row, holding no
 -- fare, then finds it (1062) and answers with the first call's ids.
 -- Cost: one commit and no hold to confirm, against create_reservation + pay_reservation's two
--- commits, the reservation read and updated again and a second UPDATE of every fare.
+-- commits, the reservation read and updated again and a second UPDATE of every fare. As in
+-- create_reservation, the usual purchase (one segment) takes the short way: the fare read and
+-- the seat update are written out, and read_bookable_segment and take_seats, shared with
+-- several segments, run only when these find nothing; several segments are walked as JSON in
+-- lock order, their variables declared in their own blocks.
 -- requires: raise_error, check_booking_request, check_payment_request, segments_in_lock_order
--- requires: insert_reservation, reclaim_expired_holds, utc_now
+-- requires: read_bookable_segment, insert_reservation, take_seats, utc_now
 DROP PROCEDURE IF EXISTS purchase;
 
 DELIMITER $$
@@ -44,33 +48,29 @@ proc: BEGIN
     DECLARE v_now DATETIME DEFAULT utc_now();
     DECLARE v_segment_count INT;
     DECLARE v_passenger_count INT;
-    DECLARE v_index INT DEFAULT 0;
-    DECLARE v_step INT DEFAULT 0;
-    DECLARE v_trip_ids JSON DEFAULT JSON_ARRAY();
-    DECLARE v_lock_order JSON;
-    -- The fares, in lock order: [[trip_id, fare_class_id, segment_no, price, seat_prefix], ...];
-    -- read back with JSON_UNQUOTE, as MariaDB stores a BIGINT variable in JSON_ARRAY as a string.
-    DECLARE v_fares JSON DEFAULT JSON_ARRAY();
+    DECLARE v_trip_ids JSON;
+    -- Several segments: their fares, in lock order, as
+    -- [[trip_id, fare_class_id, segment_no, price, seat_prefix], ...]; read back with
+    -- JSON_UNQUOTE, as MariaDB stores a BIGINT variable in JSON_ARRAY as a string.
+    DECLARE v_fares JSON;
     DECLARE v_user_status VARCHAR(10);
-    DECLARE v_trip_status VARCHAR(10);
     DECLARE v_departs DATETIME;
     DECLARE v_first_departs DATETIME;
     DECLARE v_trip_id BIGINT;
-    DECLARE v_segment_no TINYINT;
     DECLARE v_fare_class VARCHAR(10);
     DECLARE v_fare_class_id TINYINT;
     DECLARE v_prefix CHAR(1);
     DECLARE v_price DECIMAL(12, 2);
-    DECLARE v_fare_currency CHAR(3);
     DECLARE v_currency CHAR(3);
-    DECLARE v_total DECIMAL(12, 2) DEFAULT 0;
-    DECLARE v_reclaimed INT;
-    DECLARE v_on_sale TINYINT;
+    DECLARE v_total DECIMAL(12, 2);
+    DECLARE v_hold_minutes INT;
     DECLARE v_last_seat INT;
+    DECLARE v_index INT DEFAULT 0;
+    DECLARE v_segment_no TINYINT;
     DECLARE v_key_hash BINARY(32) DEFAULT UNHEX(SHA2(p_idempotency_key, 256));
     DECLARE v_request_hash CHAR(64);
     DECLARE v_known_hash CHAR(64);
-    -- SELECT ... INTO that finds nothing leaves its variables as they were; each is reset first.
+    -- SELECT ... INTO that finds nothing leaves its variables as they were (NULL here).
     DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
     -- A 1062 outside the booking reference's own handler is the key row: a twin call committed
     -- the same key first, so answer with what it made (or DUPLICATE for another request). (The
@@ -118,67 +118,84 @@ proc: BEGIN
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
 
-    -- Each trip, smallest id first: check it and price its fare. v_fares collects the fares in
-    -- that order.
-    CALL segments_in_lock_order(v_trip_ids, v_segment_count, v_lock_order);
-    WHILE v_step < v_segment_count DO
-        SET v_segment_no = JSON_EXTRACT(v_lock_order, CONCAT('$[', v_step, ']'));
-        SET v_trip_id = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_segment_no - 1, ']'));
-        SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class')));
-        -- One read for the customer, the key if an earlier call used it, the trip and its
-        -- price, without a lock: a price never changes once the trip is added, and a trip
-        -- cancelled from here on is caught by the on_sale guard of the fare's UPDATE below. The
-        -- customer and the key come first: a repeated call gets the first one's ids (whatever
-        -- became of the trips since), another request with the key is DUPLICATE.
-        SET v_user_status = NULL;
+    -- The customer and the key come first: a repeated call gets the first one's ids (whatever
+    -- became of the trips since), another request with the key is DUPLICATE. A missing or
+    -- disabled customer is named by read_bookable_segment, before any trip's error.
+    SELECT
+        u.status AS user_status,
+        k.request_hash,
+        k.reservation_id,
+        k.payment_id
+    INTO v_user_status, v_known_hash, p_reservation_id, p_payment_id
+    FROM users AS u
+    LEFT JOIN purchase_keys AS k ON u.user_id = k.user_id AND k.idempotency_key_hash = v_key_hash
+    WHERE u.user_id = p_user_id;
+    IF v_user_status = 'active' AND v_known_hash IS NOT NULL THEN
+        IF v_known_hash <> v_request_hash THEN
+            CALL raise_error(50005, 'idempotency key was used for another request');
+        END IF;
+        COMMIT;
+        LEAVE proc;
+    END IF;
+
+    -- Each trip and its price, read without a lock: a price never changes once the trip is
+    -- added, and a trip cancelled from here on is caught by the on_sale guard of the fare's
+    -- UPDATE below.
+    IF v_segment_count = 1 THEN
+        SET v_trip_id = JSON_EXTRACT(v_trip_ids, '$[0]');
+        SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, '$[0].fare_class'));
+        -- The bookable case, as read_bookable_segment reads it; that procedure names the error.
         SELECT
-            u.status AS user_status,
-            k.request_hash,
-            k.reservation_id,
-            k.payment_id,
-            t.status AS trip_status,
-            t.departs_at,
             fc.fare_class_id,
             fc.seat_prefix,
             tf.price,
-            tf.currency
-        INTO v_user_status, v_known_hash, p_reservation_id, p_payment_id,
-        v_trip_status, v_departs, v_fare_class_id, v_prefix, v_price, v_fare_currency
-        FROM users AS u
-        LEFT JOIN purchase_keys AS k ON u.user_id = k.user_id AND k.idempotency_key_hash = v_key_hash
-        LEFT JOIN trips AS t ON t.trip_id = v_trip_id
-        LEFT JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
-        LEFT JOIN trip_fares AS tf ON t.trip_id = tf.trip_id AND fc.fare_class_id = tf.fare_class_id
-        WHERE u.user_id = p_user_id;
-        IF v_user_status IS NULL THEN
-            CALL raise_error(50002, 'user does not exist');
-        ELSEIF v_user_status <> 'active' THEN
-            CALL raise_error(50007, 'user account is disabled');
-        ELSEIF v_known_hash IS NOT NULL THEN
-            IF v_known_hash <> v_request_hash THEN
-                CALL raise_error(50005, 'idempotency key was used for another request');
-            END IF;
-            COMMIT;
-            LEAVE proc;
-        ELSEIF v_trip_status IS NULL THEN
-            CALL raise_error(50002, 'trip does not exist');
-        ELSEIF v_trip_status = 'cancelled' THEN
-            CALL raise_error(50004, 'trip is cancelled');
-        ELSEIF v_trip_status = 'departed' OR v_departs <= v_now THEN
-            CALL raise_error(50008, 'trip has already departed');
-        ELSEIF v_price IS NULL THEN
-            CALL raise_error(50002, 'fare class is not sold on this trip');
-        ELSEIF v_fare_currency <> COALESCE(v_currency, v_fare_currency) THEN
-            CALL raise_error(50001, 'segments are priced in different currencies');
+            tf.currency,
+            t.departs_at
+        INTO v_fare_class_id, v_prefix, v_price, v_currency, v_departs
+        FROM trips AS t
+        INNER JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
+        INNER JOIN trip_fares AS tf ON t.trip_id = tf.trip_id AND fc.fare_class_id = tf.fare_class_id
+        WHERE t.trip_id = v_trip_id AND t.status = 'scheduled' AND t.departs_at > v_now;
+        IF v_price IS NULL OR NOT COALESCE(v_user_status = 'active', FALSE) THEN
+            CALL read_bookable_segment(
+                p_user_id, v_trip_id, v_fare_class, v_now,
+                v_fare_class_id, v_price, v_currency, v_prefix, v_departs, v_hold_minutes
+            );
         END IF;
-        SET v_currency = v_fare_currency;
-        SET v_total = v_total + v_price * v_passenger_count;
-        SET v_first_departs = LEAST(COALESCE(v_first_departs, v_departs), v_departs);
-        SET v_fares = JSON_ARRAY_APPEND(
-            v_fares, '$', JSON_ARRAY(v_trip_id, v_fare_class_id, v_segment_no, CAST(v_price AS CHAR), v_prefix)
-        );
-        SET v_step = v_step + 1;
-    END WHILE;
+        SET v_total = v_price * v_passenger_count;
+        SET v_first_departs = v_departs;
+    ELSE
+        BEGIN
+            DECLARE v_step INT DEFAULT 0;
+            DECLARE v_lock_order JSON;
+            DECLARE v_fare_currency CHAR(3);
+            SET v_fares = JSON_ARRAY();
+            SET v_total = 0;
+            CALL segments_in_lock_order(v_trip_ids, v_segment_count, v_lock_order);
+            WHILE v_step < v_segment_count DO
+                SET v_segment_no = JSON_EXTRACT(v_lock_order, CONCAT('$[', v_step, ']'));
+                SET v_trip_id = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_segment_no - 1, ']'));
+                SET v_fare_class = JSON_UNQUOTE(
+                    JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class'))
+                );
+                CALL read_bookable_segment(
+                    p_user_id, v_trip_id, v_fare_class, v_now,
+                    v_fare_class_id, v_price, v_fare_currency, v_prefix, v_departs, v_hold_minutes
+                );
+                IF v_fare_currency <> COALESCE(v_currency, v_fare_currency) THEN
+                    CALL raise_error(50001, 'segments are priced in different currencies');
+                END IF;
+                SET v_currency = v_fare_currency;
+                SET v_total = v_total + v_price * v_passenger_count;
+                SET v_first_departs = LEAST(COALESCE(v_first_departs, v_departs), v_departs);
+                SET v_fares = JSON_ARRAY_APPEND(
+                    v_fares, '$',
+                    JSON_ARRAY(v_trip_id, v_fare_class_id, v_segment_no, CAST(v_price AS CHAR), v_prefix)
+                );
+                SET v_step = v_step + 1;
+            END WHILE;
+        END;
+    END IF;
 
     IF p_amount <> v_total OR p_currency <> v_currency THEN
         CALL raise_error(50006, CONCAT('amount due is ', v_total, ' ', v_currency));
@@ -202,15 +219,20 @@ proc: BEGIN
     INSERT INTO purchase_keys (user_id, idempotency_key_hash, request_hash, reservation_id, payment_id, created_at)
     VALUES (p_user_id, v_key_hash, v_request_hash, p_reservation_id, p_payment_id, v_now);
 
-    -- Seats last, in lock order, straight to sold; each fare's tickets follow its update.
-    SET v_index = 0;
+    -- Seats last, in lock order, straight to sold; each fare's tickets follow its update, each
+    -- fare row ours (X) before its segment's foreign key checks it (S).
+    SET v_segment_no = 1;
     WHILE v_index < v_segment_count DO
-        SET v_trip_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][0]')));
-        SET v_fare_class_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][1]')));
-        SET v_segment_no = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][2]')));
-        SET v_reclaimed = 0;
-        sell: LOOP
-            -- LAST_INSERT_ID(expr) hands back the new seats_issued from the same statement.
+        IF v_segment_count > 1 THEN
+            SET v_trip_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][0]')));
+            SET v_fare_class_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][1]')));
+            SET v_segment_no = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][2]')));
+            SET v_price = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][3]')));
+            SET v_prefix = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][4]')));
+            CALL take_seats(v_trip_id, v_fare_class_id, v_passenger_count, 1, v_now, v_last_seat);
+        ELSE
+            -- The sale, as take_seats makes it (which reclaims lapsed holds when the fare looks
+            -- full, or names the error); LAST_INSERT_ID(expr) hands back the new seats_issued.
             UPDATE trip_fares
             SET
                 seats_sold = seats_sold + v_passenger_count,
@@ -221,43 +243,22 @@ proc: BEGIN
                 AND on_sale = 1
                 AND seats_held + seats_sold + v_passenger_count <= capacity;
             IF ROW_COUNT() > 0 THEN
-                LEAVE sell;
-            ELSEIF v_reclaimed THEN
-                -- Off sale: cancel_trip committed since the trip was read (on another Galera node).
-                SELECT on_sale INTO v_on_sale FROM trip_fares
-                WHERE trip_id = v_trip_id AND fare_class_id = v_fare_class_id;
-                IF v_on_sale = 0 THEN
-                    CALL raise_error(50004, 'trip is cancelled');
-                END IF;
-                CALL raise_error(50003, CONCAT('not enough seats left on trip ', v_trip_id));
+                SET v_last_seat = LAST_INSERT_ID();
+            ELSE
+                CALL take_seats(v_trip_id, v_fare_class_id, v_passenger_count, 1, v_now, v_last_seat);
             END IF;
-            CALL reclaim_expired_holds(v_trip_id, v_fare_class_id, v_now);
-            SET v_reclaimed = 1;
-        END LOOP;
-        SET v_last_seat = LAST_INSERT_ID();
+        END IF;
         INSERT INTO reservation_segments (
             reservation_id, segment_no, trip_id, fare_class_id, unit_price, seats, held_until, created_at
         )
-        VALUES (
-            p_reservation_id,
-            v_segment_no,
-            v_trip_id,
-            v_fare_class_id,
-            JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][3]'))),
-            v_passenger_count,
-            NULL,
-            v_now
-        );
+        VALUES (p_reservation_id, v_segment_no, v_trip_id, v_fare_class_id, v_price, v_passenger_count, NULL, v_now);
         INSERT INTO tickets (ticket_number, reservation_id, passenger_id, trip_id, seat_no, created_at)
         SELECT
             CONCAT(LPAD(p_reservation_id, 10, '0'), v_segment_no, LPAD(p.passenger_no, 2, '0')) AS ticket_number,
             p.reservation_id,
             p.passenger_id,
             v_trip_id AS trip_id,
-            CONCAT(
-                JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][4]'))),
-                v_last_seat - v_passenger_count + p.passenger_no
-            ) AS seat_no,
+            CONCAT(v_prefix, v_last_seat - v_passenger_count + p.passenger_no) AS seat_no,
             v_now AS created_at
         FROM passengers AS p
         WHERE p.reservation_id = p_reservation_id;

@@ -10,6 +10,10 @@ from __future__ import annotations
 import pytest
 
 from harness.db import connect
+from harness.seed import run_sql_file
+
+from ..helpers import assert_fails_unchanged
+from .conftest import REPO_ROOT
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 DRAWS = 200_000
@@ -44,3 +48,40 @@ def test_every_position_uses_the_whole_alphabet_evenly(draws):
             counts[ref[position]] += 1
         # 6,250 expected per character and position (sd 78).
         assert min(counts.values()) >= 5_700 and max(counts.values()) <= 6_800, (position, counts)
+
+
+@pytest.fixture
+def rigged_refs(shop):
+    """new_booking_ref replaced by a function of the test's (taken references, counted in
+    @rig_draws); the real one is put back after the test."""
+
+    def rig(body: str) -> None:
+        shop.query("DROP FUNCTION IF EXISTS new_booking_ref")
+        shop.query(f"CREATE FUNCTION new_booking_ref() RETURNS CHAR(6) NOT DETERMINISTIC NO SQL {body}")
+
+    yield rig
+    run_sql_file(shop.conn, REPO_ROOT / "procedures" / "new_booking_ref.sql")
+
+
+def test_a_taken_reference_is_drawn_again(shop, rigged_refs):
+    rigged_refs("RETURN 'AAAAAA'")
+    first = shop.book(shop.user(), shop.trip())
+    assert shop.reservation(first)["booking_ref"] == "AAAAAA"
+    # the next draws: AAAAAA (taken) twice, then BBBBBB
+    rigged_refs(
+        "BEGIN SET @rig_draws = COALESCE(@rig_draws, 0) + 1; RETURN IF(@rig_draws <= 2, 'AAAAAA', 'BBBBBB'); END"
+    )
+    shop.query("SET @rig_draws = 0")
+    second = shop.book(shop.user(), shop.trip())
+    assert shop.reservation(second)["booking_ref"] == "BBBBBB"
+    assert shop.query("SELECT @rig_draws AS n") == [{"n": 3}]
+
+
+def test_ten_taken_references_in_a_row_fail_duplicate_and_change_nothing(shop, rigged_refs):
+    rigged_refs("RETURN 'CCCCCC'")
+    shop.book(shop.user(), shop.trip())
+    user, trip = shop.user(), shop.trip()
+    rigged_refs("BEGIN SET @rig_draws = COALESCE(@rig_draws, 0) + 1; RETURN 'CCCCCC'; END")
+    shop.query("SET @rig_draws = 0")
+    assert_fails_unchanged(shop.url, 50005, lambda: shop.book(user, trip))
+    assert shop.query("SELECT @rig_draws AS n") == [{"n": 10}]

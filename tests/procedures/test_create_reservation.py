@@ -154,3 +154,35 @@ def test_user_and_trip_state_errors(shop):
     shop.at(NOW)
     euro, dollar = shop.trip(), shop.trip(currency="USD")
     assert_fails_unchanged(shop.url, 50001, lambda: shop.book(user, [euro, dollar]))
+
+
+@pytest.mark.parametrize("several", [False, True], ids=["one segment", "after a bookable segment"])
+@pytest.mark.parametrize(
+    ("problem", "errno"),
+    [("no user", 50002), ("disabled user", 50007), ("no trip", 50002), ("cancelled", 50004),
+     ("departed", 50008), ("class not sold", 50002)],
+)  # fmt: skip
+def test_one_and_several_segments_name_the_same_errors(shop, problem, errno, several):
+    """One segment takes the short way (one read, refuse only when it finds nothing); several
+    read each segment with read_bookable_segment. Both name the same error, and change nothing."""
+    user, fine = shop.user(), shop.trip()
+    bad, fare_class = shop.trip(departs=NOW + dt.timedelta(hours=1)), "economy"
+    if problem == "no user":
+        user = 10**15
+    elif problem == "disabled user":
+        shop.query("UPDATE users SET status = 'disabled' WHERE user_id = %s", user)
+    elif problem == "no trip":
+        bad = 10**15
+    elif problem == "cancelled":
+        sp.cancel_trip(shop.conn, bad, "weather")
+    elif problem == "departed":
+        shop.at(NOW + dt.timedelta(hours=1))
+    else:
+        fare_class = "first"
+    segments = [{"trip_id": bad, "fare_class": fare_class}]
+    if several:
+        segments.insert(0, {"trip_id": fine, "fare_class": "economy"})  # smaller trip id: read first
+    try:
+        assert_fails_unchanged(shop.url, errno, lambda: sp.create_reservation(shop.conn, user, segments, PAX))
+    finally:
+        shop.at(NOW)

@@ -175,3 +175,51 @@ def test_sellout_race_of_purchases_and_holds(shop):
     assert set(results) <= {"ok", "SOLD_OUT"}
     assert shop.fare(trip) == (20, 0, 20)
     assert shop.violations() == []
+
+
+@pytest.mark.parametrize("several", [False, True], ids=["one segment", "after a bookable segment"])
+@pytest.mark.parametrize(
+    ("problem", "code"),
+    [("no user", "NOT_FOUND"), ("disabled user", "FORBIDDEN"), ("no trip", "NOT_FOUND"),
+     ("cancelled", "INVALID_STATE"), ("departed", "TOO_LATE"), ("class not sold", "NOT_FOUND"),
+     ("sold out", "SOLD_OUT")],
+)  # fmt: skip
+def test_one_and_several_segments_name_the_same_errors(shop, problem, code, several):
+    """One segment takes the short way (one read, one guarded update; read_bookable_segment
+    and take_seats only when they find nothing); several use those for every segment."""
+    user, fine = shop.user(), shop.trip(price="60.00")
+    bad = shop.trip(price="40.00", capacity=1, departs=NOW + dt.timedelta(hours=1))
+    fare_class = "economy"
+    if problem == "no user":
+        user = 10**15
+    elif problem == "disabled user":
+        shop.query("UPDATE users SET status = 'disabled' WHERE user_id = %s", user)
+    elif problem == "no trip":
+        bad = 10**15
+    elif problem == "cancelled":
+        sp.cancel_trip(shop.conn, bad, "weather")
+    elif problem == "departed":
+        shop.at(NOW + dt.timedelta(hours=1))
+    elif problem == "sold out":
+        buy(shop, shop.user(), [bad], amount="40.00", key="the-last-seat")
+    else:
+        fare_class = "first"
+    trips = [fine, bad] if several else [bad]
+    request = [{"trip_id": t, "fare_class": "economy" if t == fine else fare_class} for t in trips]
+    amount = "100.00" if several else "40.00"
+    try:
+        before = shop.query("SELECT COUNT(*) AS n FROM reservations")
+        with pytest.raises(BusinessError) as caught:
+            sp.purchase(shop.conn, user, request, ONE, amount, "EUR", "card", "key-1")
+        assert caught.value.code == code
+        assert shop.query("SELECT COUNT(*) AS n FROM reservations") == before
+        assert shop.fare(fine) == (10, 0, 0)
+    finally:
+        shop.at(NOW)
+
+
+def test_a_disabled_customer_is_refused_even_with_a_known_key(shop):
+    user, trip = shop.user(), shop.trip()
+    buy(shop, user, [trip], key="Key-A")
+    shop.query("UPDATE users SET status = 'disabled' WHERE user_id = %s", user)
+    assert code_of(lambda: buy(shop, user, [trip], key="Key-A")) == "FORBIDDEN"
