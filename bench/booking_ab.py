@@ -18,11 +18,13 @@ triggers and the commit, with innodb_flush_log_at_trx_commit set to 0 for the ru
 after) so that waiting for the disk does not hide the work. Not measured: throughput under
 concurrency and lock waits (bench/booking.py), and the reporting fold, whose event is off in
 these databases (bench/booking_cpu.py counts it). Needs the local server (or --database-url).
+The table goes into docs/benchmarks.md (section `booking-ab`) unless --no-write.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import statistics
 import tempfile
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from booking import DATABASE, SPREAD_TRIPS, prepare
 from booking_baseline import BASE_DATABASE, export_revision
-from common import apply_sql_file, bench_url, connect, server_sql
+from common import apply_sql_file, bench_url, command_line, connect, describe_machine, server_sql, write_section
 
 AB_SCHEMA = "travel_ab"
 # p_sides: [{"db": "travel_sysbench", "kind": "hold_pay", "user": 1, "trip": 1}, ...]. Each round
@@ -115,7 +117,7 @@ def prepare_sides(server, baseline: str, whatifs: list[Path]) -> list[dict]:
         db = f"travel_ab_whatif_{n}"
         world = prepare(server.with_database(db), oltp=False)
         apply_sql_file(server.with_database(db), path)
-        sides.append({"label": f"today + {path.name}", "db": db, **world})
+        sides.append({"label": f"today + {path.name}", "db": db, "whatif": True, **world})
     for side in sides:
         events_off(server.with_database(side["db"]))
     return sides
@@ -154,6 +156,7 @@ def main() -> None:
                         help="hold_pay, purchase (the baseline's purchase when it has one)")  # fmt: skip
     parser.add_argument("--apply", type=Path, action="append", default=[], metavar="FILE",
                         help="a what-if: a database of today's with this SQL file run in it (repeatable)")  # fmt: skip
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
     server = bench_url(args.database_url)
     sides = prepare_sides(server, args.baseline, args.apply)
@@ -161,7 +164,8 @@ def main() -> None:
     entries, labels = [], []
     for kind in args.kinds:
         for side in sides:
-            if kind == "purchase" and not has_purchase(server, side["db"]):
+            # what-ifs replace create_reservation and pay_reservation; their purchase is today's
+            if kind == "purchase" and (side.get("whatif") or not has_purchase(server, side["db"])):
                 continue
             entries.append({"db": side["db"], "kind": kind, "user": side["user_id"], "trip": side["spread"]})
             labels.append((kind, side["label"]))
@@ -176,7 +180,30 @@ def main() -> None:
             f"run {n}: "
             + ", ".join(f"{kind} {label} {us:.0f} us" for (kind, label), us in zip(labels, times, strict=True))
         )
-    print_table(labels, results)
+    table = results_table(labels, results)
+    print(table)
+    if not args.no_write:
+        write_section("booking-ab", SECTION.format(machine=describe_machine(connect(server.with_database(DATABASE))),
+                                                   events=args.events, runs=args.runs, command=command_line(),
+                                                   table=table, when=f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"))  # fmt: skip
+
+
+SECTION = """## Time per booking event, sides taking turns event by event
+
+{machine}.
+A loop procedure calls each side's procedures in turn, event by event, {events} events a side
+per run, {runs} runs: one session, the server otherwise idle, the log not flushed at commit
+(innodb_flush_log_at_trx_commit = 0 for the run), the reporting fold not counted. Repeated runs
+agree within 1–2 %. The last column is the baseline's hold+pay time over each row's: what the
+issue's throughput ratios come to when nothing else (clients, the fold, lock waits) takes a
+share, which dilutes large differences (the lean what-if measured 1.88× in throughput).
+
+    {command}
+
+{table}
+
+Measured {when} UTC.
+"""
 
 
 def flush_setting(server) -> int:
@@ -188,15 +215,16 @@ def flush_setting(server) -> int:
     return int(value)
 
 
-def print_table(labels: list[tuple[str, str]], results: list[list[float]]) -> None:
+def results_table(labels: list[tuple[str, str]], results: list[list[float]]) -> str:
     """Medians per entry, and the baseline's hold+pay over each (the issue's ratios)."""
     medians = [statistics.median(run[i] for run in results) for i in range(len(labels))]
     base = medians[0] if labels[0][0] == "hold_pay" else None
-    print("| event | procedures | time per event, median (range) | baseline hold+pay ÷ this |\n|---|---|---|---|")
+    rows = ["| event | procedures | time per event, median (range) | baseline hold+pay ÷ this |", "|---|---|---|---|"]
     for i, (kind, label) in enumerate(labels):
         values = [run[i] for run in results]
-        ratio = f"{base / medians[i]:.2f}" if base else ""
-        print(f"| {kind} | {label} | {medians[i]:,.0f} µs ({min(values):,.0f}–{max(values):,.0f}) | {ratio} |")
+        ratio = f"{base / medians[i]:.2f}×" if base else ""
+        rows.append(f"| {kind} | {label} | {medians[i]:,.0f} µs ({min(values):,.0f}–{max(values):,.0f}) | {ratio} |")
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

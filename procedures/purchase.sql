@@ -120,16 +120,40 @@ proc: BEGIN
 
     -- The customer and the key come first: a repeated call gets the first one's ids (whatever
     -- became of the trips since), another request with the key is DUPLICATE. A missing or
-    -- disabled customer is named by read_bookable_segment, before any trip's error.
-    SELECT
-        u.status AS user_status,
-        k.request_hash,
-        k.reservation_id,
-        k.payment_id
-    INTO v_user_status, v_known_hash, p_reservation_id, p_payment_id
-    FROM users AS u
-    LEFT JOIN purchase_keys AS k ON u.user_id = k.user_id AND k.idempotency_key_hash = v_key_hash
-    WHERE u.user_id = p_user_id;
+    -- disabled customer is named by read_bookable_segment, before any trip's error. With one
+    -- segment, the same read takes the bookable case too (its columns NULL when it is not).
+    IF v_segment_count = 1 THEN
+        SET v_trip_id = JSON_EXTRACT(v_trip_ids, '$[0]');
+        SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, '$[0].fare_class'));
+        SELECT
+            u.status AS user_status,
+            k.request_hash,
+            k.reservation_id,
+            k.payment_id,
+            fc.fare_class_id,
+            fc.seat_prefix,
+            tf.price,
+            tf.currency,
+            t.departs_at
+        INTO v_user_status, v_known_hash, p_reservation_id, p_payment_id,
+        v_fare_class_id, v_prefix, v_price, v_currency, v_departs
+        FROM users AS u
+        LEFT JOIN purchase_keys AS k ON u.user_id = k.user_id AND k.idempotency_key_hash = v_key_hash
+        LEFT JOIN trips AS t ON t.trip_id = v_trip_id AND t.status = 'scheduled' AND t.departs_at > v_now
+        LEFT JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
+        LEFT JOIN trip_fares AS tf ON t.trip_id = tf.trip_id AND fc.fare_class_id = tf.fare_class_id
+        WHERE u.user_id = p_user_id;
+    ELSE
+        SELECT
+            u.status AS user_status,
+            k.request_hash,
+            k.reservation_id,
+            k.payment_id
+        INTO v_user_status, v_known_hash, p_reservation_id, p_payment_id
+        FROM users AS u
+        LEFT JOIN purchase_keys AS k ON u.user_id = k.user_id AND k.idempotency_key_hash = v_key_hash
+        WHERE u.user_id = p_user_id;
+    END IF;
     IF v_user_status = 'active' AND v_known_hash IS NOT NULL THEN
         IF v_known_hash <> v_request_hash THEN
             CALL raise_error(50005, 'idempotency key was used for another request');
@@ -142,20 +166,7 @@ proc: BEGIN
     -- added, and a trip cancelled from here on is caught by the on_sale guard of the fare's
     -- UPDATE below.
     IF v_segment_count = 1 THEN
-        SET v_trip_id = JSON_EXTRACT(v_trip_ids, '$[0]');
-        SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, '$[0].fare_class'));
-        -- The bookable case, as read_bookable_segment reads it; that procedure names the error.
-        SELECT
-            fc.fare_class_id,
-            fc.seat_prefix,
-            tf.price,
-            tf.currency,
-            t.departs_at
-        INTO v_fare_class_id, v_prefix, v_price, v_currency, v_departs
-        FROM trips AS t
-        INNER JOIN fare_classes AS fc ON fc.fare_class = v_fare_class
-        INNER JOIN trip_fares AS tf ON t.trip_id = tf.trip_id AND fc.fare_class_id = tf.fare_class_id
-        WHERE t.trip_id = v_trip_id AND t.status = 'scheduled' AND t.departs_at > v_now;
+        -- Not bookable as read above: read_bookable_segment names the error.
         IF v_price IS NULL OR NOT COALESCE(v_user_status = 'active', FALSE) THEN
             CALL read_bookable_segment(
                 p_user_id, v_trip_id, v_fare_class, v_now,
