@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 from booking import DATABASE, SPREAD_TRIPS, prepare
-from booking_baseline import BASE_DATABASE, export_revision
+from booking_baseline import BASE_DATABASE, export_revision, has_purchase
 from common import apply_sql_file, bench_url, command_line, connect, describe_machine, server_sql, write_section
 
 AB_SCHEMA = "travel_ab"
@@ -123,17 +123,6 @@ def prepare_sides(server, baseline: str, whatifs: list[Path]) -> list[dict]:
     return sides
 
 
-def has_purchase(server, db: str) -> bool:
-    conn = connect(server.with_database(db))
-    cur = conn.cursor()
-    cur.execute(
-        "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME = 'purchase'"
-    )
-    (found,) = cur.fetchone()
-    conn.close()
-    return bool(found)
-
-
 def timed_run(server, entries: list[dict], events: int) -> list[float]:
     """One CALL of the loop: microseconds per event of each entry, in the order given."""
     conn = connect(server.with_database(AB_SCHEMA))
@@ -165,7 +154,7 @@ def main() -> None:
     for kind in args.kinds:
         for side in sides:
             # what-ifs replace create_reservation and pay_reservation; their purchase is today's
-            if kind == "purchase" and (side.get("whatif") or not has_purchase(server, side["db"])):
+            if kind == "purchase" and (side.get("whatif") or not has_purchase(server.with_database(side["db"]))):
                 continue
             entries.append({"db": side["db"], "kind": kind, "user": side["user_id"], "trip": side["spread"]})
             labels.append((kind, side["label"]))

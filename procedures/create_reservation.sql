@@ -23,12 +23,14 @@
 --      in, so A+B and B+A bookings cannot deadlock each other; and before the segment rows are
 --      inserted, whose foreign keys would otherwise take S locks on the fares first (two
 --      sessions holding S and both wanting X deadlock).
--- Cost: the usual booking has one segment, and takes the short way: one read of the bookable
--- case (errors are named by refuse_segment only when it finds nothing), the reservation, one
--- take_seats and the segment. Several segments are walked as JSON in lock order, one statement
--- per step and no JSON_TABLE temporary tables; their variables are declared in their own block,
--- so the usual booking does not pay for them (docs/benchmarks.md has the profiles behind this).
--- requires: raise_error, check_booking_request, segments_in_lock_order, read_bookable_segment
+-- Cost: the usual booking has one segment and takes the short way: one read of the bookable
+-- case, the reservation, the seat update and the segment, written out here because each CALL
+-- with its parameters costs about what a statement on a table does (bench/booking_ab.py);
+-- read_bookable_segment (which names the error) and take_seats (which reclaims lapsed holds)
+-- run only when these find nothing. Several segments are read by read_bookable_segments and
+-- held by take_seats, their variables declared in their own block so that the usual booking
+-- does not pay for them.
+-- requires: check_booking_request, read_bookable_segment, read_bookable_segments
 -- requires: insert_reservation, take_seats, utc_now
 DROP PROCEDURE IF EXISTS create_reservation;
 
@@ -79,10 +81,7 @@ BEGIN
     START TRANSACTION;
 
     IF v_segment_count = 1 THEN
-        -- The usual booking, one segment, in as few statements as it takes: each CALL with its
-        -- parameters costs about as much as a statement on a table (docs/benchmarks.md), so the
-        -- read and the seat update are written out here, and the procedures that share them
-        -- with several segments and purchase run only when these find nothing.
+        -- The short way of the usual booking (Cost, above).
         SET v_trip_id = JSON_EXTRACT(v_trip_ids, '$[0]');
         SET v_fare_class = JSON_UNQUOTE(JSON_EXTRACT(p_segments, '$[0].fare_class'));
         -- The bookable case, as read_bookable_segment reads it; that procedure names the error.
@@ -136,40 +135,14 @@ BEGIN
     ELSE
         BEGIN
             DECLARE v_step INT DEFAULT 0;
-            DECLARE v_segment_no TINYINT;
-            DECLARE v_lock_order JSON;
-            -- The fares to hold, in lock order: [[trip_id, fare_class_id, segment_no, price], ...];
-            -- read back with JSON_UNQUOTE, as MariaDB stores a BIGINT variable in JSON_ARRAY as a
-            -- string.
-            DECLARE v_fares JSON DEFAULT JSON_ARRAY();
-            DECLARE v_fare_currency CHAR(3);
-            DECLARE v_total DECIMAL(12, 2) DEFAULT 0;
+            -- The fares to hold, in lock order (read_bookable_segments).
+            DECLARE v_fares JSON;
+            DECLARE v_total DECIMAL(12, 2);
             DECLARE v_first_departs DATETIME;
-
-            -- Each trip, smallest id first: check it and price its fare; v_fares collects them.
-            CALL segments_in_lock_order(v_trip_ids, v_segment_count, v_lock_order);
-            WHILE v_step < v_segment_count DO
-                SET v_segment_no = JSON_EXTRACT(v_lock_order, CONCAT('$[', v_step, ']'));
-                SET v_trip_id = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_segment_no - 1, ']'));
-                SET v_fare_class = JSON_UNQUOTE(
-                    JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class'))
-                );
-                CALL read_bookable_segment(
-                    p_user_id, v_trip_id, v_fare_class, v_now,
-                    v_fare_class_id, v_price, v_fare_currency, v_seat_prefix, v_departs, v_hold_minutes
-                );
-                IF v_fare_currency <> COALESCE(v_currency, v_fare_currency) THEN
-                    CALL raise_error(50001, 'segments are priced in different currencies');
-                END IF;
-                SET v_currency = v_fare_currency;
-                SET v_total = v_total + v_price * v_passenger_count;
-                SET v_first_departs = LEAST(COALESCE(v_first_departs, v_departs), v_departs);
-                SET v_fares = JSON_ARRAY_APPEND(
-                    v_fares, '$', JSON_ARRAY(v_trip_id, v_fare_class_id, v_segment_no, CAST(v_price AS CHAR))
-                );
-                SET v_step = v_step + 1;
-            END WHILE;
-
+            CALL read_bookable_segments(
+                p_user_id, p_segments, v_trip_ids, v_segment_count, v_passenger_count, v_now,
+                v_fares, v_total, v_currency, v_first_departs, v_hold_minutes
+            );
             SET v_expires = v_now + INTERVAL v_hold_minutes MINUTE;
             CALL insert_reservation(
                 p_user_id, 'held', v_total, v_currency, v_expires, v_first_departs, p_passengers, v_now,
@@ -177,7 +150,6 @@ BEGIN
             );
 
             -- Seats last, in lock order, each fare before its segment (as above).
-            SET v_step = 0;
             WHILE v_step < v_segment_count DO
                 SET v_trip_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_step, '][0]')));
                 SET v_fare_class_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_step, '][1]')));

@@ -24,8 +24,8 @@
 -- the seat update are written out, and read_bookable_segment and take_seats, shared with
 -- several segments, run only when these find nothing; several segments are walked as JSON in
 -- lock order, their variables declared in their own blocks.
--- requires: raise_error, check_booking_request, check_payment_request, segments_in_lock_order
--- requires: read_bookable_segment, insert_reservation, take_seats, utc_now
+-- requires: raise_error, check_booking_request, check_payment_request, read_bookable_segment
+-- requires: read_bookable_segments, insert_reservation, take_seats, utc_now
 DROP PROCEDURE IF EXISTS purchase;
 
 DELIMITER $$
@@ -49,9 +49,7 @@ proc: BEGIN
     DECLARE v_segment_count INT;
     DECLARE v_passenger_count INT;
     DECLARE v_trip_ids JSON;
-    -- Several segments: their fares, in lock order, as
-    -- [[trip_id, fare_class_id, segment_no, price, seat_prefix], ...]; read back with
-    -- JSON_UNQUOTE, as MariaDB stores a BIGINT variable in JSON_ARRAY as a string.
+    -- Several segments: their fares, in lock order (read_bookable_segments).
     DECLARE v_fares JSON;
     DECLARE v_user_status VARCHAR(10);
     DECLARE v_departs DATETIME;
@@ -176,36 +174,10 @@ proc: BEGIN
         SET v_total = v_price * v_passenger_count;
         SET v_first_departs = v_departs;
     ELSE
-        BEGIN
-            DECLARE v_step INT DEFAULT 0;
-            DECLARE v_lock_order JSON;
-            DECLARE v_fare_currency CHAR(3);
-            SET v_fares = JSON_ARRAY();
-            SET v_total = 0;
-            CALL segments_in_lock_order(v_trip_ids, v_segment_count, v_lock_order);
-            WHILE v_step < v_segment_count DO
-                SET v_segment_no = JSON_EXTRACT(v_lock_order, CONCAT('$[', v_step, ']'));
-                SET v_trip_id = JSON_EXTRACT(v_trip_ids, CONCAT('$[', v_segment_no - 1, ']'));
-                SET v_fare_class = JSON_UNQUOTE(
-                    JSON_EXTRACT(p_segments, CONCAT('$[', v_segment_no - 1, '].fare_class'))
-                );
-                CALL read_bookable_segment(
-                    p_user_id, v_trip_id, v_fare_class, v_now,
-                    v_fare_class_id, v_price, v_fare_currency, v_prefix, v_departs, v_hold_minutes
-                );
-                IF v_fare_currency <> COALESCE(v_currency, v_fare_currency) THEN
-                    CALL raise_error(50001, 'segments are priced in different currencies');
-                END IF;
-                SET v_currency = v_fare_currency;
-                SET v_total = v_total + v_price * v_passenger_count;
-                SET v_first_departs = LEAST(COALESCE(v_first_departs, v_departs), v_departs);
-                SET v_fares = JSON_ARRAY_APPEND(
-                    v_fares, '$',
-                    JSON_ARRAY(v_trip_id, v_fare_class_id, v_segment_no, CAST(v_price AS CHAR), v_prefix)
-                );
-                SET v_step = v_step + 1;
-            END WHILE;
-        END;
+        CALL read_bookable_segments(
+            p_user_id, p_segments, v_trip_ids, v_segment_count, v_passenger_count, v_now,
+            v_fares, v_total, v_currency, v_first_departs, v_hold_minutes
+        );
     END IF;
 
     IF p_amount <> v_total OR p_currency <> v_currency THEN

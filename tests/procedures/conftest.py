@@ -124,6 +124,24 @@ class Shop:
     def violations(self) -> list[dict]:
         return self.query("SELECT * FROM integrity_violations")
 
+    def unbookable(self, problem: str, user_id: int, trip_id: int) -> tuple[int, int, str]:
+        """The customer, trip and fare class of a segment that `problem` makes unbookable, for
+        a trip departing an hour after NOW (the clock is moved for "departed"; put it back)."""
+        fare_class = "economy"
+        if problem == "no user":
+            user_id = 10**15
+        elif problem == "disabled user":
+            self.query("UPDATE users SET status = 'disabled' WHERE user_id = %s", user_id)
+        elif problem == "no trip":
+            trip_id = 10**15
+        elif problem == "cancelled":
+            sp.cancel_trip(self.conn, trip_id, "weather")
+        elif problem == "departed":
+            self.at(NOW + dt.timedelta(hours=1))
+        elif problem == "class not sold":
+            fare_class = "first"
+        return user_id, trip_id, fare_class
+
 
 @pytest.fixture(scope="module")
 def booking_url(migrated_url):

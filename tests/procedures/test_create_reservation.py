@@ -165,20 +165,8 @@ def test_user_and_trip_state_errors(shop):
 def test_one_and_several_segments_name_the_same_errors(shop, problem, errno, several):
     """One segment takes the short way (one read, refuse only when it finds nothing); several
     read each segment with read_bookable_segment. Both name the same error, and change nothing."""
-    user, fine = shop.user(), shop.trip()
-    bad, fare_class = shop.trip(departs=NOW + dt.timedelta(hours=1)), "economy"
-    if problem == "no user":
-        user = 10**15
-    elif problem == "disabled user":
-        shop.query("UPDATE users SET status = 'disabled' WHERE user_id = %s", user)
-    elif problem == "no trip":
-        bad = 10**15
-    elif problem == "cancelled":
-        sp.cancel_trip(shop.conn, bad, "weather")
-    elif problem == "departed":
-        shop.at(NOW + dt.timedelta(hours=1))
-    else:
-        fare_class = "first"
+    fine = shop.trip()
+    user, bad, fare_class = shop.unbookable(problem, shop.user(), shop.trip(departs=NOW + dt.timedelta(hours=1)))
     segments = [{"trip_id": bad, "fare_class": fare_class}]
     if several:
         segments.insert(0, {"trip_id": fine, "fare_class": "economy"})  # smaller trip id: read first

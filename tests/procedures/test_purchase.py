@@ -187,23 +187,11 @@ def test_sellout_race_of_purchases_and_holds(shop):
 def test_one_and_several_segments_name_the_same_errors(shop, problem, code, several):
     """One segment takes the short way (one read, one guarded update; read_bookable_segment
     and take_seats only when they find nothing); several use those for every segment."""
-    user, fine = shop.user(), shop.trip(price="60.00")
+    fine = shop.trip(price="60.00")
     bad = shop.trip(price="40.00", capacity=1, departs=NOW + dt.timedelta(hours=1))
-    fare_class = "economy"
-    if problem == "no user":
-        user = 10**15
-    elif problem == "disabled user":
-        shop.query("UPDATE users SET status = 'disabled' WHERE user_id = %s", user)
-    elif problem == "no trip":
-        bad = 10**15
-    elif problem == "cancelled":
-        sp.cancel_trip(shop.conn, bad, "weather")
-    elif problem == "departed":
-        shop.at(NOW + dt.timedelta(hours=1))
-    elif problem == "sold out":
+    user, bad, fare_class = shop.unbookable(problem, shop.user(), bad)
+    if problem == "sold out":
         buy(shop, shop.user(), [bad], amount="40.00", key="the-last-seat")
-    else:
-        fare_class = "first"
     trips = [fine, bad] if several else [bad]
     request = [{"trip_id": t, "fare_class": "economy" if t == fine else fare_class} for t in trips]
     amount = "100.00" if several else "40.00"
