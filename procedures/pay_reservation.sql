@@ -19,7 +19,7 @@
 -- their variables cost the usual call nothing. The statements that find their rows by primary
 -- key say so (FORCE INDEX): otherwise the optimizer weighs every index the guards mention, with
 -- a dive into each (the reservation's customer and status/expiry indexes, the segments' unique
--- key), ~35 us of a hold+pay's ~800 (bench/booking_ab.py).
+-- key): ~35 us a hold+pay (bench/booking_ab.py).
 -- The fare updates are guarded by on_sale, which cancel_trip clears: on Galera, where row locks
 -- are node-local, a payment and a trip cancellation on two nodes write a common row (the fare,
 -- and the reservation) and certification aborts one of them.
