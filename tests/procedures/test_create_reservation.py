@@ -119,6 +119,16 @@ PAX = [{"full_name": "Ada"}]
         (SEG, [{"full_name": "Ada", "birth_date": "1990-02-30"}], 50001),
         (SEG, [{"full_name": "Ada", "birth_date": "10/12/1990"}], 50001),
         (SEG, [{"full_name": "Ada", "birth_date": "2099-01-01"}], 50001),
+        (SEG, [{"full_name": "Ada", "birth_date": 19901210}], 50001),
+        (
+            SEG,
+            [
+                {"full_name": "Ada", "birth_date": None},
+                {"full_name": "Bob", "birth_date": "1990-12-10"},
+                {"full_name": "Cy", "birth_date": "1990-02-30"},
+            ],
+            50001,
+        ),
         ([{"trip_id": 999999999, "fare_class": "economy"}], PAX, 50002),
         ([{"trip_id": 0, "fare_class": "first"}], PAX, 50002),
     ],
