@@ -206,7 +206,7 @@ def flush_setting(server) -> int:
 
 
 def results_table(labels: list[tuple[str, str]], results: list[list[float]]) -> str:
-    """Medians per entry, and the baseline's hold+pay over each (the issue's ratios)."""
+    """Medians per entry, and the baseline's hold+pay time over each (one session, not throughput)."""
     medians = [statistics.median(run[i] for run in results) for i in range(len(labels))]
     base = medians[0] if labels[0][0] == "hold_pay" else None
     rows = ["| event | procedures | time per event, median (range) | baseline hold+pay ÷ this |", "|---|---|---|---|"]

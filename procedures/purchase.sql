@@ -20,10 +20,10 @@
 -- fare, then finds it (1062) and answers with the first call's ids.
 -- Cost: one commit and no hold to confirm, against create_reservation + pay_reservation's two
 -- commits, the reservation read and updated again and a second UPDATE of every fare. As in
--- create_reservation, the usual purchase (one segment) takes the short way: the fare read and
--- the seat update are written out, and read_bookable_segment and take_seats, shared with
--- several segments, run only when these find nothing; several segments are walked as JSON in
--- lock order, their variables declared in their own blocks.
+-- create_reservation, the usual purchase (one segment) takes the short way: one read of the
+-- customer, the key and the bookable case, and the seat update written out; read_bookable_segment
+-- and take_seats run only when these find nothing. Several segments are read by
+-- read_bookable_segments and sold by take_seats.
 -- requires: raise_error, check_booking_request, check_payment_request, read_bookable_segment
 -- requires: read_bookable_segments, insert_reservation, take_seats, utc_now
 DROP PROCEDURE IF EXISTS purchase;
