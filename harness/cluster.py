@@ -245,7 +245,7 @@ class GaleraNode(LocalServer):
             if state == "Synced":
                 return
             time.sleep(0.2)
-        raise ServerError(f"{self.layout.name} is {state}, not Synced, after {timeout:.0f}s; see {self.log}")
+        raise ServerError(f"{self.layout.name} is {state}, not Synced, after {timeout:.0f}s; {self.log_tail()}")
 
     def wsrep_status(self) -> dict[str, str]:
         conn = connect(self.url(""), database=False, autocommit=True, connection_timeout=5)

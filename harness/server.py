@@ -214,7 +214,7 @@ class LocalServer:
             _reap(state.pid)
             time.sleep(0.05)
         if _pid_alive(state.pid):
-            raise ServerError(f"server pid {state.pid} did not stop within {timeout:.0f}s; see {self.log}")
+            raise ServerError(f"server pid {state.pid} did not stop within {timeout:.0f}s; {self.log_tail()}")
         state.pid = 0  # stopped; the port stays recorded so a restart can reuse it
         self.state_file.write_text(json.dumps(asdict(state), indent=2))
         return True
@@ -354,15 +354,20 @@ class LocalServer:
         url = self._root_url(port)
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                tail = self.log.read_text(errors="replace")[-2000:]
-                raise ServerError(f"the server exited with code {proc.returncode}; log {self.log}:\n{tail}")
+                raise ServerError(f"the server exited with code {proc.returncode}; {self.log_tail()}")
             try:
                 connect(url, database=False, connection_timeout=2).close()
                 return
             except mysql.connector.Error:
                 time.sleep(0.05)
         proc.terminate()
-        raise ServerError(f"the server did not answer on port {port} within {timeout:.0f}s; see {self.log}")
+        raise ServerError(f"the server did not answer on port {port} within {timeout:.0f}s; {self.log_tail()}")
+
+    def log_tail(self, chars: int = 2000) -> str:
+        """The end of the server's log, for an error message: a throwaway server's directory
+        (tests, CI) is gone by the time someone reads the message."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else "(no log yet)"
+        return f"log {self.log} ends:\n{text[-chars:]}"
 
     def _create_database(self, database: str) -> None:
         if not database:
