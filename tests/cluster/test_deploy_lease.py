@@ -48,7 +48,7 @@ def test_two_deployers_on_two_nodes_apply_once(release):
     assert Migrator(urls[0], project, echo=lambda _: None).migrate(target="0001") == 1
     said: list[list[str]] = [[], []]
     applied: list[int | Exception] = [0, 0]
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=60)  # one that never arrives fails the rest, not hangs them
 
     def deploy(n: int) -> None:
         migrator = Migrator(urls[n], project, echo=said[n].append)

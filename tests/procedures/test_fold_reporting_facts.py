@@ -179,8 +179,10 @@ def test_racing_folds_and_bookings_fold_each_reservation_once(shop, batch):
     with ThreadPoolExecutor(max_workers=5) as pool:
         folders = [pool.submit(fold, n) for n in range(2)]
         bookers = [pool.submit(book, n) for n in range(3)]
-        made = [r for b in bookers for r in b.result()]
-        stop.set()
+        try:
+            made = [r for b in bookers for r in b.result()]
+        finally:
+            stop.set()  # a booker that failed must not leave the folders running forever
         [f.result() for f in folders]
     refresh(shop.conn, batch)
     rows = shop.query(
