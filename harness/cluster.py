@@ -352,9 +352,15 @@ class Cluster:
 
     def stop(self) -> list[bool]:
         """Stop the nodes cleanly, the first node last (so it is the one safe to bootstrap)."""
-        stopped = [False] * len(self.nodes)
+        stopped, stuck = [False] * len(self.nodes), []
         for number in reversed(range(len(self.nodes))):
-            stopped[number] = self.nodes[number].stop()
+            try:
+                stopped[number] = self.nodes[number].stop()
+            except ServerError as err:  # as systemd would: killed, and the other nodes still stopped
+                self.nodes[number].kill()
+                stuck.append(f"{self.nodes[number].layout.name} was killed: {err}")
+        if stuck:
+            raise ServerError("\n".join(stuck))
         return stopped
 
     def running(self) -> list[GaleraNode]:

@@ -204,16 +204,14 @@ class LocalServer:
         if state is None:
             return False
         try:
-            conn = connect(self.url(""), database=False)
+            # a server stuck before it answers (a Galera joiner waiting for its state) would
+            # hold a connect without a timeout for ever
+            conn = connect(self.url(""), database=False, connection_timeout=5)
             conn.cursor().execute("SHUTDOWN")
             conn.close()
         except mysql.connector.Error:
             os.kill(state.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _pid_alive(state.pid) and time.monotonic() < deadline:
-            _reap(state.pid)
-            time.sleep(0.05)
-        if _pid_alive(state.pid):
+        if not _wait_gone(state.pid, timeout):
             raise ServerError(f"server pid {state.pid} did not stop within {timeout:.0f}s; {self.log_tail()}")
         state.pid = 0  # stopped; the port stays recorded so a restart can reuse it
         self.state_file.write_text(json.dumps(asdict(state), indent=2))
@@ -360,7 +358,11 @@ class LocalServer:
                 return
             except mysql.connector.Error:
                 time.sleep(0.05)
+        # not left running without a state file, holding the data directory and its ports
         proc.terminate()
+        if not _wait_gone(proc.pid, 30):
+            proc.kill()
+            _wait_gone(proc.pid, 10)
         raise ServerError(f"the server did not answer on port {port} within {timeout:.0f}s; {self.log_tail()}")
 
     def log_tail(self, chars: int = 2000) -> str:
@@ -418,6 +420,15 @@ def stop_orphaned_servers(parent: Path, prefix: str) -> list[Path]:
         shutil.rmtree(base, ignore_errors=True)
         removed.append(base)
     return removed
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    """Wait up to `timeout` seconds for the process to exit; whether it did."""
+    deadline = time.monotonic() + timeout
+    while _pid_alive(pid) and time.monotonic() < deadline:
+        _reap(pid)
+        time.sleep(0.05)
+    return not _pid_alive(pid)
 
 
 def _reap(pid: int) -> None:
