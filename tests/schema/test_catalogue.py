@@ -107,6 +107,18 @@ def test_every_constraint_and_index_is_named_by_the_convention(catalogue):
     assert misnamed == []
 
 
+def test_no_index_on_a_virtual_column(catalogue):
+    """Purging an entry of such an index computes the column, which a crashed Galera node's
+    `--wsrep-recover` run cannot do: it hung, and the node never came back (V0052)."""
+    indexed_virtual = catalogue(
+        "SELECT s.TABLE_NAME, s.INDEX_NAME, s.COLUMN_NAME FROM information_schema.STATISTICS AS s"
+        " INNER JOIN information_schema.COLUMNS AS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA"
+        " AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME"
+        " WHERE s.TABLE_SCHEMA = DATABASE() AND c.EXTRA LIKE '%VIRTUAL%'"
+    )
+    assert indexed_virtual == []
+
+
 def test_query_paths_have_indexes(catalogue):
     rows = catalogue(
         "SELECT CONCAT(TABLE_NAME, ':', GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX)) AS ix"
