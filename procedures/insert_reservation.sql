@@ -1,7 +1,9 @@
 -- insert_reservation: writes a new reservation and its passengers, for create_reservation
 -- (status held) and purchase (status confirmed). The reservation gets a random 6-character
 -- booking_ref (new_booking_ref); on the rare collision with uq_reservations_booking_ref another
--- is drawn, up to 10 times. Passengers are numbered in the order given (p_passengers as checked by
+-- is drawn, up to 10 draws in all, counting the p_drawn (0 or 1) that the caller's own INSERT
+-- made and found taken (create_reservation and purchase write the one-passenger reservation out
+-- themselves). Passengers are numbered in the order given (p_passengers as checked by
 -- check_booking_request). Returns the reservation id.
 -- Internal: runs inside the caller's transaction, which commits or rolls back.
 -- Errors: DUPLICATE (no free booking reference in 10 draws).
@@ -20,13 +22,14 @@ CREATE PROCEDURE insert_reservation (
     IN p_first_departs DATETIME,
     IN p_passengers JSON,
     IN p_now DATETIME,
+    IN p_drawn TINYINT,
     OUT p_reservation_id BIGINT
 )
 MODIFIES SQL DATA
 SQL SECURITY INVOKER
 COMMENT 'Internal: inserts a reservation with a unique booking_ref, and its passengers'
 BEGIN
-    DECLARE v_attempts INT DEFAULT 1;
+    DECLARE v_attempts INT DEFAULT p_drawn + 1;
     DECLARE v_passenger_no INT DEFAULT 0;
     DECLARE v_passenger JSON;
     -- Few statements: each one costs every booking a microsecond or two (docs/benchmarks.md).
@@ -42,7 +45,7 @@ BEGIN
                 LEAVE draw;
             END IF;
         END;
-        IF v_attempts = 10 THEN
+        IF v_attempts >= 10 THEN
             CALL raise_error(50005, 'could not allocate a unique booking reference; try again');
         END IF;
         SET v_attempts = v_attempts + 1;

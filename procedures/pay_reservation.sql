@@ -14,8 +14,9 @@
 -- seats move from held to sold with one guarded UPDATE per fare in ascending trip_id order
 -- and that fare's tickets follow: a fare row is locked only from its update to the commit. The
 -- segments' held_until is cleared last (changing it S-locks the fare through the foreign key).
--- Cost: the usual call is one UPDATE of the reservation, the payment, one segment read, and
--- per fare its UPDATE and tickets; the error and replay paths live in the other procedure, so
+-- Cost: the usual call is one test of the request, one UPDATE of the reservation, the payment,
+-- one segment read, and per fare its UPDATE and tickets; check_payment_request runs only for a
+-- request that fails the test, and the error and replay paths live in the other procedure, so
 -- their variables cost the usual call nothing. The statements that find their rows by primary
 -- key say so (FORCE INDEX): otherwise the optimizer weighs every index the guards mention, with
 -- a dive into each (the reservation's customer and status/expiry indexes, the segments' unique
@@ -45,7 +46,6 @@ SQL SECURITY DEFINER
 COMMENT 'Pays a held reservation and issues its tickets; idempotent by key'
 proc: BEGIN
     DECLARE v_now DATETIME DEFAULT utc_now();
-    DECLARE v_request_hash CHAR(64);
     DECLARE v_segments INT;
     DECLARE v_paid INT DEFAULT 0;
     DECLARE v_after_trip_id BIGINT DEFAULT 0;
@@ -72,8 +72,17 @@ proc: BEGIN
     -- and let auto-increment choose the keys (SET insert_id could pick a key near the maximum).
     SET foreign_key_checks = 1, unique_checks = 1, insert_id = 0;
 
-    CALL check_payment_request(p_amount, p_currency, p_method, p_idempotency_key);
-    SET v_request_hash = SHA2(CONCAT_WS('|', p_reservation_id, p_user_id, p_amount, p_currency, p_method), 256);
+    -- The usual request passes this test, a subset of check_payment_request's (as in purchase);
+    -- anything else goes to check_payment_request, which names what is wrong.
+    IF NOT COALESCE(
+        p_amount >= 0
+        AND p_currency COLLATE utf8mb4_bin REGEXP '^[A-Z]{3}$'
+        AND p_method IN ('card', 'wallet', 'bank_transfer')
+        AND CHAR_LENGTH(TRIM(p_idempotency_key)) > 0,
+        FALSE
+    ) THEN
+        CALL check_payment_request(p_amount, p_currency, p_method, p_idempotency_key);
+    END IF;
 
     -- READ COMMITTED: reads see what other sessions committed and searches take no gap locks.
     -- SET TRANSACTION needs no transaction open; START TRANSACTION would end one anyway.
@@ -97,14 +106,19 @@ proc: BEGIN
     IF ROW_COUNT() = 0 THEN
         -- Not payable as asked: a repeated call, or an error to name.
         CALL replay_or_refuse_payment(
-            p_reservation_id, p_user_id, p_amount, p_currency, p_idempotency_key, v_request_hash, v_now, p_payment_id
+            p_reservation_id, p_user_id, p_amount, p_currency, p_idempotency_key,
+            SHA2(CONCAT_WS('|', p_reservation_id, p_user_id, p_amount, p_currency, p_method), 256), v_now, p_payment_id
         );
         COMMIT;
         LEAVE proc;
     END IF;
 
+    -- The request hash in place (the replay call above computes its own): a statement fewer.
     INSERT INTO payments (reservation_id, amount, currency, method, idempotency_key, request_hash, created_at)
-    VALUES (p_reservation_id, p_amount, p_currency, p_method, p_idempotency_key, v_request_hash, v_now);
+    VALUES (
+        p_reservation_id, p_amount, p_currency, p_method, p_idempotency_key,
+        SHA2(CONCAT_WS('|', p_reservation_id, p_user_id, p_amount, p_currency, p_method), 256), v_now
+    );
     SET p_payment_id = LAST_INSERT_ID();
 
     -- The fares in ascending trip_id order (a trip appears once per reservation). The usual

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness import procedures as sp
 from harness.db import connect
 from harness.seed import run_sql_file
 
@@ -63,25 +64,47 @@ def rigged_refs(shop):
     run_sql_file(shop.conn, REPO_ROOT / "procedures" / "new_booking_ref.sql")
 
 
-def test_a_taken_reference_is_drawn_again(shop, rigged_refs):
-    rigged_refs("RETURN 'AAAAAA'")
+# The one-passenger hold and purchase write their reservation themselves and call
+# insert_reservation only when that draw was taken; a party goes to insert_reservation at once.
+WAYS = {
+    "hold": lambda shop, user, trip: shop.book(user, trip),
+    "party": lambda shop, user, trip: shop.book(user, trip, passengers=2),
+    "purchase": lambda shop, user, trip: sp.purchase(
+        shop.conn, user, [{"trip_id": trip, "fare_class": "economy"}], [{"full_name": "A"}],
+        "100.00", "EUR", "card", f"buy-{trip}",
+    )[0],
+}  # fmt: skip
+
+
+# References of the rig, distinct per way: the module's tests share one database.
+RIGGED = {"hold": ("AAAAAA", "BBBBBB", "CCCCCC"), "party": ("DDDDDD", "EEEEEE", "FFFFFF"),
+          "purchase": ("GGGGGG", "HHHHHH", "JJJJJJ")}  # fmt: skip
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_taken_reference_is_drawn_again(shop, rigged_refs, way):
+    taken, fresh, _ = RIGGED[way]
+    rigged_refs(f"RETURN '{taken}'")
     first = shop.book(shop.user(), shop.trip())
-    assert shop.reservation(first)["booking_ref"] == "AAAAAA"
-    # the next draws: AAAAAA (taken) twice, then BBBBBB
+    assert shop.reservation(first)["booking_ref"] == taken
+    # the next draws: the taken one twice, then a fresh one
     rigged_refs(
-        "BEGIN SET @rig_draws = COALESCE(@rig_draws, 0) + 1; RETURN IF(@rig_draws <= 2, 'AAAAAA', 'BBBBBB'); END"
+        f"BEGIN SET @rig_draws = COALESCE(@rig_draws, 0) + 1; RETURN IF(@rig_draws <= 2, '{taken}', '{fresh}'); END"
     )
     shop.query("SET @rig_draws = 0")
-    second = shop.book(shop.user(), shop.trip())
-    assert shop.reservation(second)["booking_ref"] == "BBBBBB"
+    second = WAYS[way](shop, shop.user(), shop.trip())
+    assert shop.reservation(second)["booking_ref"] == fresh
     assert shop.query("SELECT @rig_draws AS n") == [{"n": 3}]
+    assert shop.violations() == []
 
 
-def test_ten_taken_references_in_a_row_fail_duplicate_and_change_nothing(shop, rigged_refs):
-    rigged_refs("RETURN 'CCCCCC'")
+@pytest.mark.parametrize("way", WAYS)
+def test_ten_taken_references_in_a_row_fail_duplicate_and_change_nothing(shop, rigged_refs, way):
+    taken = RIGGED[way][2]
+    rigged_refs(f"RETURN '{taken}'")
     shop.book(shop.user(), shop.trip())
     user, trip = shop.user(), shop.trip()
-    rigged_refs("BEGIN SET @rig_draws = COALESCE(@rig_draws, 0) + 1; RETURN 'CCCCCC'; END")
+    rigged_refs(f"BEGIN SET @rig_draws = COALESCE(@rig_draws, 0) + 1; RETURN '{taken}'; END")
     shop.query("SET @rig_draws = 0")
-    assert_fails_unchanged(shop.url, 50005, lambda: shop.book(user, trip))
-    assert shop.query("SELECT @rig_draws AS n") == [{"n": 10}]
+    assert_fails_unchanged(shop.url, 50005, lambda: WAYS[way](shop, user, trip))
+    assert shop.query("SELECT @rig_draws AS n") == [{"n": 10}]  # ten draws in all, whichever way
