@@ -50,6 +50,27 @@ def test_purchase_confirms_with_tickets_and_payment_in_one_call(shop):
     assert shop.violations() == []
 
 
+def test_one_passenger_gets_the_tickets_the_general_way_would_give(shop):
+    """The one-passenger purchase writes its tickets from the passenger it inserted itself; the
+    numbers and seats are those of the INSERT ... SELECT the other purchases use."""
+    user, first, second = shop.user(), shop.trip(), shop.trip()
+    ahead, _ = buy(shop, shop.user(), [first], key="ahead")  # first's seat E1 is taken
+    reservation, _ = buy(shop, user, [second, first], amount="200.00")
+    ref = f"{reservation:010d}"
+    tickets = shop.query(
+        "SELECT t.ticket_number, p.passenger_no, p.full_name, t.trip_id, t.seat_no FROM tickets AS t"
+        " INNER JOIN passengers AS p USING (passenger_id) WHERE t.reservation_id = %s ORDER BY t.ticket_number",
+        reservation,
+    )
+    assert tickets == [
+        {"ticket_number": f"{ref}101", "passenger_no": 1, "full_name": "Ada Lovelace", "trip_id": second,
+         "seat_no": "E1"},  # segment 1: the first listed
+        {"ticket_number": f"{ref}201", "passenger_no": 1, "full_name": "Ada Lovelace", "trip_id": first,
+         "seat_no": "E2"},
+    ]  # fmt: skip
+    assert ahead != reservation and shop.violations() == []
+
+
 def test_the_same_key_returns_the_same_purchase_and_another_request_is_duplicate(shop):
     user, trip = shop.user(), shop.trip()
     first = buy(shop, user, [trip], key="Key-A")
