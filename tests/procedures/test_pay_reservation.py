@@ -53,6 +53,34 @@ def test_payment_confirms_and_issues_tickets_with_seats(shop):
     assert shop.violations() == []
 
 
+def test_one_passenger_gets_the_tickets_the_general_way_would_give(shop):
+    """One passenger's tickets are written from its id (INSERT ... VALUES), a party's by INSERT ...
+    SELECT: the same numbers and seats, segment by segment in the order the customer listed."""
+    user, a, b = shop.user(), shop.trip(), shop.trip()
+    other = shop.book(shop.user(), a)  # someone else bought seat E1 of trip a first
+    shop.pay(other, shop.reservation(other)["user_id"])
+    reservation_id = sp.create_reservation(
+        shop.conn, user, [{"trip_id": b, "fare_class": "economy"}, {"trip_id": a, "fare_class": "economy"}],
+        [{"full_name": "Ada"}],
+    )  # fmt: skip
+    shop.pay(reservation_id, user)
+    tickets = shop.query(
+        "SELECT t.reservation_id, t.ticket_number, p.full_name, t.trip_id, t.seat_no FROM tickets AS t"
+        " JOIN passengers AS p USING (passenger_id) WHERE t.reservation_id IN (%s, %s) ORDER BY t.ticket_number",
+        other, reservation_id,
+    )  # fmt: skip
+    mine, theirs = f"{reservation_id:010d}", f"{other:010d}"
+    assert tickets == [
+        {"reservation_id": other, "ticket_number": f"{theirs}101", "full_name": "Passenger 1", "trip_id": a,
+         "seat_no": "E1"},
+        {"reservation_id": reservation_id, "ticket_number": f"{mine}101", "full_name": "Ada", "trip_id": b,
+         "seat_no": "E1"},
+        {"reservation_id": reservation_id, "ticket_number": f"{mine}201", "full_name": "Ada", "trip_id": a,
+         "seat_no": "E2"},
+    ]  # fmt: skip
+    assert shop.violations() == []
+
+
 def test_same_call_three_times_is_one_payment(shop):
     user = shop.user()
     reservation_id = shop.book(user, shop.trip(price="42.00"), passengers=2)
