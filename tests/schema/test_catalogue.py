@@ -107,6 +107,23 @@ def test_every_constraint_and_index_is_named_by_the_convention(catalogue):
     assert misnamed == []
 
 
+def test_no_index_is_a_left_prefix_of_another(catalogue):
+    """Such an index serves nothing the longer one does not, and costs every write (V0053)."""
+    indexes = catalogue(
+        "SELECT TABLE_NAME, INDEX_NAME, MAX(NON_UNIQUE) AS non_unique,"
+        " GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols"
+        " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() GROUP BY TABLE_NAME, INDEX_NAME"
+    )
+    redundant = [
+        (short["TABLE_NAME"], short["INDEX_NAME"], long["INDEX_NAME"])
+        for short in indexes
+        for long in indexes
+        if short["non_unique"] and short["TABLE_NAME"] == long["TABLE_NAME"]
+        and short["INDEX_NAME"] != long["INDEX_NAME"] and (long["cols"] + ",").startswith(short["cols"] + ",")
+    ]  # fmt: skip
+    assert redundant == []
+
+
 def test_no_index_on_a_virtual_column(catalogue):
     """Purging an entry of such an index computes the column, which a crashed Galera node's
     `--wsrep-recover` run cannot do: it hung, and the node never came back (V0052)."""
