@@ -26,8 +26,8 @@
 -- Cost: the usual booking has one segment and one passenger and takes the short way: one test
 -- of the request, one read of the bookable case, the reservation and its passenger, the seat
 -- update and the segment, written out here because each CALL with its parameters costs about
--- what a statement on a table does (bench/booking_ab.py: the request test and the inserts
--- written out took 150 us off a hold+pay of 1,855); check_booking_request (which names what
+-- what a statement on a table does (bench/booking_ab.py: these and pay_reservation's own test
+-- took 196 us off a hold+pay of 1,855); check_booking_request (which names what
 -- is wrong with a request), read_bookable_segment (which names the error), insert_reservation
 -- (which draws another booking reference) and take_seats (which reclaims lapsed holds) run
 -- only when these find nothing. Several segments are read by read_bookable_segments and
@@ -137,7 +137,8 @@ BEGIN
             SET v_expires = v_now + INTERVAL v_hold_minutes MINUTE;
         END IF;
         -- One passenger: insert_reservation written out, as purchase does. A booking reference
-        -- already taken (1062) leaves p_reservation_id NULL, and insert_reservation draws again.
+        -- already taken (1062) leaves p_reservation_id NULL, and insert_reservation draws again,
+        -- counting the draw made here (its p_drawn is 1 when there was one).
         IF v_passenger_count = 1 THEN
             BEGIN
                 DECLARE CONTINUE HANDLER FOR 1062 BEGIN END;

@@ -220,7 +220,7 @@ proc: BEGIN
 
     -- One passenger: insert_reservation written out, as in create_reservation. A booking
     -- reference already taken (1062, caught here before the key row's handler sees it) leaves
-    -- p_reservation_id NULL, and insert_reservation draws again.
+    -- p_reservation_id NULL, and insert_reservation draws again, counting the draw made here.
     IF v_passenger_count = 1 THEN
         BEGIN
             DECLARE CONTINUE HANDLER FOR 1062 BEGIN END;
