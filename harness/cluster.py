@@ -194,7 +194,13 @@ class GaleraNode(LocalServer):
             *self.galera_options(),
             "--wsrep-recover",
         ]
-        subprocess.run(command, capture_output=True, text=True, timeout=120)
+        try:
+            subprocess.run(command, capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired as err:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
+            raise ServerError(
+                f"{self.layout.name}: `mariadbd --wsrep-recover` did not finish within 120 s; {log} ends:\n{tail}"
+            ) from err
         found = re.findall(r"Recovered position:\s*([0-9a-f-]{36}:-?\d+)", log.read_text(errors="replace"))
         return found[-1] if found else None
 
