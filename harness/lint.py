@@ -206,6 +206,11 @@ def _with_algorithm(sql: str, clause: str) -> str:
     text = ddl.text_of(sql)
     if re.match(r"^ALTER\b", text, re.I):
         return f"{text}, {clause}"
+    # MariaDB takes no algorithm clause on DROP INDEX (a syntax error, so the verdict was
+    # "unknown"): the same change as ALTER TABLE, which both servers take it on.
+    dropped = re.match(r"^DROP\s+INDEX\s+(\S+)\s+ON\s+(\S+)$", text, re.I)
+    if dropped:
+        return f"ALTER TABLE {dropped.group(2)} DROP INDEX {dropped.group(1)}, {clause}"
     return f"{text} {clause.replace(',', '')}"  # CREATE/DROP INDEX take the clauses space-separated
 
 

@@ -59,6 +59,16 @@ def test_lint_decides_the_algorithm_on_a_scratch_copy_and_finds_destructive_chan
     assert report.exit_code == 3
 
 
+def test_a_dropped_index_gets_a_real_verdict(empty_database, tmp_path):
+    """MariaDB takes no ALGORITHM clause on DROP INDEX: lint tries it as ALTER TABLE instead."""
+    project = write_project(tmp_path, {"schema/V0001__r.sql": TABLE + "CREATE INDEX idx_r_n ON r (n);\n"})
+    Migrator(empty_database, project, echo=lambda _: None).migrate()
+    (tmp_path / "schema/V0002__drop.sql").write_text("DROP INDEX idx_r_n ON r;\n")
+    (verdict,) = lint(Migrator(empty_database, project, echo=lambda _: None)).verdicts
+    assert verdict.algorithm in ("instant", "inplace") and not verdict.risky and verdict.note is None
+    assert "ALTER TABLE r DROP INDEX idx_r_n, ALGORITHM=" in verdict.alternative
+
+
 def test_migrate_refuses_risky_statements_before_anything_runs(released, empty_database):
     with pytest.raises(MigrationError, match=r"(?s)lint refuses 2 risky statement\(s\).*narrows r.name.*--allow-risky"):
         released.migrate()
