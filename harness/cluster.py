@@ -37,7 +37,7 @@ from .server import (
     OWNER_FILE,
     LocalServer,
     _pid_alive,
-    _reap,
+    _wait_gone,
     _write_private,
     find_binary,
     free_port,
@@ -197,9 +197,8 @@ class GaleraNode(LocalServer):
         try:
             subprocess.run(command, capture_output=True, text=True, timeout=120)
         except subprocess.TimeoutExpired as err:
-            tail = log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
             raise ServerError(
-                f"{self.layout.name}: `mariadbd --wsrep-recover` did not finish within 120 s; {log} ends:\n{tail}"
+                f"{self.layout.name}: `mariadbd --wsrep-recover` did not finish within 120 s; {self.log_tail(log)}"
             ) from err
         found = re.findall(r"Recovered position:\s*([0-9a-f-]{36}:-?\d+)", log.read_text(errors="replace"))
         return found[-1] if found else None
@@ -268,9 +267,7 @@ class GaleraNode(LocalServer):
         if state is None:
             return
         os.kill(state.pid, signal.SIGKILL)
-        while _pid_alive(state.pid):
-            _reap(state.pid)
-            time.sleep(0.05)
+        _wait_gone(state.pid, 60)
 
 
 class Cluster:

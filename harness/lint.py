@@ -211,7 +211,7 @@ def _with_algorithm(sql: str, clause: str) -> str:
     dropped = re.match(r"^DROP\s+INDEX\s+(\S+)\s+ON\s+(\S+)$", text, re.I)
     if dropped:
         return f"ALTER TABLE {dropped.group(2)} DROP INDEX {dropped.group(1)}, {clause}"
-    return f"{text} {clause.replace(',', '')}"  # CREATE/DROP INDEX take the clauses space-separated
+    return f"{text} {clause.replace(',', '')}"  # CREATE INDEX takes the clauses space-separated
 
 
 def _algorithm(cur, sql: str, verdict: Verdict) -> str:

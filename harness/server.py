@@ -365,11 +365,12 @@ class LocalServer:
             _wait_gone(proc.pid, 10)
         raise ServerError(f"the server did not answer on port {port} within {timeout:.0f}s; {self.log_tail()}")
 
-    def log_tail(self, chars: int = 2000) -> str:
-        """The end of the server's log, for an error message: a throwaway server's directory
-        (tests, CI) is gone by the time someone reads the message."""
-        text = self.log.read_text(errors="replace") if self.log.exists() else "(no log yet)"
-        return f"log {self.log} ends:\n{text[-chars:]}"
+    def log_tail(self, log: Path | None = None, chars: int = 2000) -> str:
+        """The end of the server's log (or of `log`), for an error message: a throwaway server's
+        directory (tests, CI) is gone by the time someone reads the message."""
+        log = log or self.log
+        text = log.read_text(errors="replace") if log.exists() else "(no log yet)"
+        return f"log {log} ends:\n{text[-chars:]}"
 
     def _create_database(self, database: str) -> None:
         if not database:

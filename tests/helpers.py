@@ -11,6 +11,12 @@ import pytest
 from harness.db import connect
 from harness.errors import TravelError
 
+# Ten rows (d = 0..9) for cross joins that make test rows in plain SQL, on any server.
+DIGITS = (
+    "(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4"
+    " UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)"
+)
+
 
 def table_checksums(url) -> dict[str, Any]:
     """CHECKSUM TABLE of every base table: equal before and after means nothing changed."""

@@ -16,6 +16,8 @@ from harness.cli import cli
 from harness.cluster import Cluster, throwaway_cluster
 from harness.db import DatabaseUrl, connect
 
+from ..helpers import DIGITS
+
 pytestmark = pytest.mark.cluster
 
 
@@ -71,15 +73,13 @@ def test_a_killed_node_recovers_its_position_and_rejoins_by_ist(cluster: Cluster
 def test_a_node_killed_with_activity_rows_to_purge_recovers_its_position(cluster: Cluster, cluster_urls):
     """Rows of user_activity_days updated and deleted just before the kill leave InnoDB purge
     work on its month index. With `month` VIRTUAL (V0051) the recovery run had to compute it
-    and hung (once in two tries here, every time in CI); STORED (V0052), it is read."""
-    digits = "(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4"
-    digits += " UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)"
+    and hung (one run of this test in three, and twice in CI); STORED (V0052), it is read."""
     conn = connect(cluster_urls[0], autocommit=True)
     cur = conn.cursor()
     cur.execute(
         "INSERT INTO user_activity_days (day, user_id, created_at)"
         " SELECT DATE '2026-01-01' + INTERVAL a.d * 10 + b.d DAY, 900000 + c.d * 100 + e.d * 10 + f.d, NOW()"
-        f" FROM {digits} AS a, {digits} AS b, {digits} AS c, {digits} AS e, {digits} AS f"
+        f" FROM {DIGITS} AS a, {DIGITS} AS b, {DIGITS} AS c, {DIGITS} AS e, {DIGITS} AS f"
     )
     cur.execute("UPDATE user_activity_days SET day = day + INTERVAL 1 YEAR WHERE user_id >= 900500")
     cur.execute("DELETE FROM user_activity_days WHERE user_id >= 900000")

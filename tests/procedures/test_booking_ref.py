@@ -13,14 +13,12 @@ from harness import procedures as sp
 from harness.db import connect
 from harness.seed import run_sql_file
 
-from ..helpers import assert_fails_unchanged
+from ..helpers import DIGITS, assert_fails_unchanged
 from .conftest import REPO_ROOT
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 DRAWS = 200_000
 # 200,000 draws of 100,000 rows (five digits cross-joined) twice over.
-DIGITS = "(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 " \
-         "UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)"  # fmt: skip
 ROWS = f"{DIGITS} AS a, {DIGITS} AS b, {DIGITS} AS c, {DIGITS} AS d, {DIGITS} AS e, (SELECT 1 UNION ALL SELECT 2) AS f"
 
 
