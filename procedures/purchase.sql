@@ -231,7 +231,8 @@ proc: BEGIN
             SET p_reservation_id = IF(ROW_COUNT() > 0, LAST_INSERT_ID(), NULL);
         END;
     END IF;
-    IF p_reservation_id IS NULL THEN
+    -- (For a party, not p_reservation_id alone: the key lookup above sets it when it finds one.)
+    IF v_passenger_count > 1 OR p_reservation_id IS NULL THEN
         CALL insert_reservation(
             p_user_id, 'confirmed', v_total, v_currency, v_now, v_first_departs, p_passengers, v_now,
             v_passenger_count = 1, p_reservation_id
