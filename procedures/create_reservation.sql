@@ -10,9 +10,9 @@
 --   1. each trip and its price are read in one statement without a lock: nothing changes a
 --      price once the trip is added, and a trip cancelled after the read is caught by the
 --      fare's on_sale guard (2), so cancel_trip meets bookings only on the fare rows (no trip
---      lock to wait on or deadlock with). The reservation and its passengers are written
---      before any fare is locked: a fare row is locked only from its seat update to the
---      commit, which bounds bookings of one busy trip;
+--      lock to wait on or deadlock with). The reservation, its passengers and (one segment) its
+--      segment are written before the fare is locked: a fare row is locked only from its seat
+--      update to the commit, which bounds bookings of one busy trip;
 --   2. inventory is one guarded UPDATE per fare (take_seats: on sale and held + sold + n <=
 --      capacity, checked with ROW_COUNT()), never read-then-write; the CHECK
 --      ck_trip_fares_seats is the backstop. cancel_trip clears on_sale on the same rows, so on
@@ -20,9 +20,9 @@
 --      only one commit. When a fare looks full, take_seats reclaims its lapsed holds in this
 --      transaction and tries once more;
 --   3. fares are locked in ascending trip_id order, whatever order the customer listed them
---      in, so A+B and B+A bookings cannot deadlock each other; and before the segment rows are
---      inserted, whose foreign keys would otherwise take S locks on the fares first (two
---      sessions holding S and both wanting X deadlock).
+--      in, so A+B and B+A bookings cannot deadlock each other. A segment locks no fare (it has
+--      no foreign key to trip_fares since V0054, which integrity_violations stands in for):
+--      with one, two bookings of a trip would each hold S on the fare and wait for X.
 -- Cost: the usual booking has one segment and one passenger and takes the short way: one test
 -- of the request, one read of the bookable case, the reservation and its passenger, the seat
 -- update and the segment, written out here because each CALL with its parameters costs about
@@ -168,10 +168,13 @@ BEGIN
                 v_now
             );
         END IF;
-        -- The hold, as take_seats makes it; when the fare looks full, take_seats reclaims lapsed
-        -- holds and tries again, or names the error. The fare row is ours (X) before the
-        -- segment's foreign key checks it (an S lock), so two bookings never both hold S and
-        -- wait for X.
+        INSERT INTO reservation_segments (
+            reservation_id, segment_no, trip_id, fare_class_id, unit_price, seats, held_until, created_at
+        )
+        VALUES (p_reservation_id, 1, v_trip_id, v_fare_class_id, v_price, v_passenger_count, v_expires, v_now);
+        -- The hold, as take_seats makes it, last: the fare row stays locked until the commit.
+        -- When the fare looks full, take_seats reclaims lapsed holds and tries again, or names
+        -- the error.
         UPDATE trip_fares
         SET seats_held = seats_held + v_passenger_count
         WHERE
@@ -182,10 +185,6 @@ BEGIN
         IF ROW_COUNT() = 0 THEN
             CALL take_seats(v_trip_id, v_fare_class_id, v_passenger_count, 0, v_now, v_no_seat_numbers);
         END IF;
-        INSERT INTO reservation_segments (
-            reservation_id, segment_no, trip_id, fare_class_id, unit_price, seats, held_until, created_at
-        )
-        VALUES (p_reservation_id, 1, v_trip_id, v_fare_class_id, v_price, v_passenger_count, v_expires, v_now);
     ELSE
         BEGIN
             DECLARE v_step INT DEFAULT 0;
@@ -203,11 +202,10 @@ BEGIN
                 p_reservation_id
             );
 
-            -- Seats last, in lock order, each fare before its segment (as above).
+            -- Seats last, in lock order, each segment written before its fare is locked.
             WHILE v_step < v_segment_count DO
                 SET v_trip_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_step, '][0]')));
                 SET v_fare_class_id = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_step, '][1]')));
-                CALL take_seats(v_trip_id, v_fare_class_id, v_passenger_count, 0, v_now, v_no_seat_numbers);
                 INSERT INTO reservation_segments (
                     reservation_id, segment_no, trip_id, fare_class_id, unit_price, seats, held_until, created_at
                 )
@@ -221,6 +219,7 @@ BEGIN
                     v_expires,
                     v_now
                 );
+                CALL take_seats(v_trip_id, v_fare_class_id, v_passenger_count, 0, v_now, v_no_seat_numbers);
                 SET v_step = v_step + 1;
             END WHILE;
         END;

@@ -10,10 +10,10 @@
 -- Concurrency: READ COMMITTED, without gap locks. The reservation row is locked first, by the
 -- guarded UPDATE that confirms it (serialising pay, cancel and expire of one reservation, so
 -- exactly one wins); when it confirms nothing, replay_or_refuse_payment locks the row, and
--- finds the payment of a twin call that held it (committed by then) or names the error. Then
--- seats move from held to sold with one guarded UPDATE per fare in ascending trip_id order
--- and that fare's tickets follow: a fare row is locked only from its update to the commit. The
--- segments' held_until is cleared last (changing it S-locks the fare through the foreign key).
+-- finds the payment of a twin call that held it (committed by then) or names the error. The
+-- segments' held_until is cleared next (a segment locks no fare since V0054). Then seats move
+-- from held to sold with one guarded UPDATE per fare in ascending trip_id order and that
+-- fare's tickets follow: a fare row is locked only from its update to the commit.
 -- Cost: the usual call is one test of the request, one UPDATE of the reservation, the payment,
 -- one segment read, and per fare its UPDATE and tickets; check_payment_request runs only for a
 -- request that fails the test, and the error and replay paths live in the other procedure, so
@@ -143,6 +143,9 @@ proc: BEGIN
         SELECT passenger_id INTO v_passenger_id FROM passengers
         WHERE reservation_id = p_reservation_id AND passenger_no = 1;
     END IF;
+    -- Before the fares, so that a busy trip's fare row is held only for its update and tickets.
+    UPDATE reservation_segments FORCE INDEX (`PRIMARY`) SET held_until = NULL
+    WHERE reservation_id = p_reservation_id;
     WHILE v_paid < v_segments DO
         IF v_segments > 1 THEN
             SELECT
@@ -198,10 +201,6 @@ proc: BEGIN
         END IF;
         SET v_paid = v_paid + 1;
     END WHILE;
-    -- After the fares: held_until is part of the index that checks the segments' foreign key
-    -- to trip_fares, so changing it takes an S lock on the fare (S before X would deadlock).
-    UPDATE reservation_segments FORCE INDEX (`PRIMARY`) SET held_until = NULL
-    WHERE reservation_id = p_reservation_id;
     COMMIT;
 END$$
 

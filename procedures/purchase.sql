@@ -12,12 +12,12 @@
 --         the total of the seats; DUPLICATE).
 -- Concurrency: as create_reservation (trips and prices read without a lock, the reservation
 -- and passengers written before any fare is locked, one guarded UPDATE per fare in ascending
--- trip_id order, guarded by on_sale so that on Galera a purchase and cancel_trip write a common
--- row), except that the seats go straight to
+-- trip_id order, each segment written before its fare is locked, guarded by on_sale so that on
+-- Galera a purchase and cancel_trip write a common row), except that the seats go straight to
 -- sold: each fare's UPDATE moves seats_sold and seats_issued at once and hands back the seat
--- numbers (LAST_INSERT_ID(expr)), and that fare's tickets follow. The payment and the key row
--- are written before the fares: a twin call with the same key waits on the key row, holding no
--- fare, then finds it (1062) and answers with the first call's ids.
+-- numbers (LAST_INSERT_ID(expr)), and that fare's tickets follow, until the commit. The
+-- payment and the key row are written before the fares: a twin call with the same key waits on
+-- the key row, holding no fare, then finds it (1062) and answers with the first call's ids.
 -- Cost: one commit and no hold to confirm, against create_reservation + pay_reservation's two
 -- commits, the reservation read and updated again and a second UPDATE of every fare. As in
 -- create_reservation, the usual purchase (one segment, one passenger) takes the short way: one
@@ -267,8 +267,8 @@ proc: BEGIN
     INSERT INTO purchase_keys (user_id, idempotency_key_hash, request_hash, reservation_id, payment_id, created_at)
     VALUES (p_user_id, v_key_hash, v_request_hash, p_reservation_id, p_payment_id, v_now);
 
-    -- Seats last, in lock order, straight to sold; each fare's tickets follow its update, each
-    -- fare row ours (X) before its segment's foreign key checks it (S).
+    -- Seats last, in lock order, straight to sold: each segment first (it locks no fare), then
+    -- the fare's update, then the tickets, which need the seat numbers it hands out.
     SET v_segment_no = 1;
     WHILE v_index < v_segment_count DO
         IF v_segment_count > 1 THEN
@@ -277,6 +277,12 @@ proc: BEGIN
             SET v_segment_no = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][2]')));
             SET v_price = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][3]')));
             SET v_prefix = JSON_UNQUOTE(JSON_EXTRACT(v_fares, CONCAT('$[', v_index, '][4]')));
+        END IF;
+        INSERT INTO reservation_segments (
+            reservation_id, segment_no, trip_id, fare_class_id, unit_price, seats, held_until, created_at
+        )
+        VALUES (p_reservation_id, v_segment_no, v_trip_id, v_fare_class_id, v_price, v_passenger_count, NULL, v_now);
+        IF v_segment_count > 1 THEN
             CALL take_seats(v_trip_id, v_fare_class_id, v_passenger_count, 1, v_now, v_last_seat);
         ELSE
             -- The sale, as take_seats makes it (which reclaims lapsed holds when the fare looks
@@ -296,10 +302,6 @@ proc: BEGIN
                 CALL take_seats(v_trip_id, v_fare_class_id, v_passenger_count, 1, v_now, v_last_seat);
             END IF;
         END IF;
-        INSERT INTO reservation_segments (
-            reservation_id, segment_no, trip_id, fare_class_id, unit_price, seats, held_until, created_at
-        )
-        VALUES (p_reservation_id, v_segment_no, v_trip_id, v_fare_class_id, v_price, v_passenger_count, NULL, v_now);
         -- The one passenger written out above: the ticket from its id, as the SELECT below
         -- would make it (INSERT ... VALUES is ~60 us cheaper than INSERT ... SELECT here).
         IF v_passenger_id IS NOT NULL THEN

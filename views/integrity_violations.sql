@@ -437,6 +437,15 @@ violations AS (
     WHERE seats_issued < seats_sold
     UNION ALL
     SELECT
+        'segment of a fare the trip does not sell' AS violation,
+        'reservation_segments' AS table_name,
+        CONCAT(s.reservation_id, '/', s.segment_no) AS object_id,
+        CONCAT('trip ', s.trip_id, ' fare class ', s.fare_class_id) AS detail
+    FROM reservation_segments AS s
+    LEFT JOIN trip_fares AS f ON s.trip_id = f.trip_id AND s.fare_class_id = f.fare_class_id
+    WHERE f.trip_id IS NULL
+    UNION ALL
+    SELECT
         'active ticket on a reservation that is not confirmed' AS violation,
         'tickets' AS table_name,
         CAST(t.ticket_id AS CHAR) AS object_id,

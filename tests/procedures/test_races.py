@@ -68,10 +68,29 @@ def test_opposite_order_multi_segment_bookings_do_not_deadlock(shop):
     assert shop.violations() == []
 
 
+def test_opposite_order_multi_segment_purchases_do_not_deadlock(shop):
+    """As above for purchase, which writes each segment before it locks that segment's fare."""
+    a, b = shop.trip(capacity=100, price="10.00"), shop.trip(capacity=100, price="10.00")
+    users = [shop.user() for _ in range(16)]
+    jobs = []
+    for i, user in enumerate(users):
+        order = [a, b] if i % 2 else [b, a]
+        segments = [{"trip_id": t, "fare_class": "economy"} for t in order]
+        jobs.append((NOW, lambda conn, u=user, s=segments: sp.purchase(
+            conn, u, s, [{"full_name": "A"}, {"full_name": "B"}], "40.00", "EUR", "card", f"both-{u}")))  # fmt: skip
+    deadlocks = RETRIES[1213]
+    assert Counter(race(shop.url, jobs)) == {"ok": 16}
+    assert RETRIES[1213] == deadlocks
+    assert shop.fare(a) == (100, 0, 32) and shop.fare(b) == (100, 0, 32)
+    assert shop.violations() == []
+
+
 def test_hold_and_pay_on_one_busy_trip_never_deadlock(shop):
-    """Sixteen sessions booking and paying the same fare: lock order, not retries, keeps them apart
-    (pay once cleared held_until before its fare update; through the segments' foreign key that
-    S-locked the fare, and two payers deadlocked on every other booking)."""
+    """Sixteen sessions booking and paying the same fare: lock order, not retries, keeps them apart.
+    Until V0054 the segments' foreign key to trip_fares S-locked the fare whenever a segment was
+    written or its held_until changed, so both had to wait until the fare was X-locked (done
+    before, two payers deadlocked on every other booking); now they come first, and this test
+    is what says that no lock on the fare came back with them."""
     trip = shop.trip(capacity=1000, price="10.00")
     users = [shop.user() for _ in range(16)]
 

@@ -95,6 +95,18 @@ def test_session_clock_is_off_by_default(world, open_as):
     conn.close()
 
 
+@pytest.mark.parametrize("zone", ["SYSTEM", "+00:00", "+09:00", "-05:30"])
+def test_the_clock_reads_utc_in_any_session_time_zone_and_leaves_the_zone_alone(world, open_as, zone):
+    # SYSDATE() follows the session's zone: utc_now() reads it in UTC and gives the zone back.
+    conn = open_as("root")  # the app may not call utc_now() itself (accounts)
+    cur = conn.cursor()
+    cur.execute("SET time_zone = %s", (zone,))
+    cur.execute("SELECT utc_now(), @@session.time_zone")
+    trusted, zone_after = cur.fetchone()
+    assert abs(trusted - server_now()) < dt.timedelta(minutes=1)
+    assert zone_after == zone
+
+
 def test_moving_the_clock_back_does_not_buy_a_full_refund(world, open_as):
     root = open_as("root")
     user = new_user(root)

@@ -98,8 +98,6 @@ CASES = {
     "fk_buses_trips (wrong-mode subtype row)": (
         FOREIGN_KEY, lambda c, i: insert(c, "buses", trip_id=i["trip"], vehicle="Setra"),
     ),
-    "fk_reservation_segments_trip_fares (unsold class)": (FOREIGN_KEY, lambda c, i: c.execute(
-        "UPDATE reservation_segments SET fare_class_id = 4")),
     "fk_tickets_reservation_segments (trip not booked)": (FOREIGN_KEY, lambda c, i: (confirm_with_ticket(c, i), insert(
         c, "trips", **trip_row(i)), insert(c, "tickets", ticket_number="0000000000002",
         reservation_id=i["reservation"], passenger_id=i["passenger"], trip_id=c.lastrowid, seat_no="E1"))),

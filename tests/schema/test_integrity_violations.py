@@ -67,6 +67,9 @@ BREAKAGES = [
     ("held counter differs from live holds", held, "UPDATE trip_fares SET seats_held = 0", "trip_fares"),
     ("sold counter differs from active tickets", confirmed, "UPDATE trip_fares SET seats_sold = 0", "trip_fares"),
     ("seat numbers issued behind sales", confirmed, "UPDATE trip_fares SET seats_issued = 0", "trip_fares"),
+    # no foreign key since V0054 (the procedures write a segment only with its fare's update)
+    ("segment of a fare the trip does not sell", held, "UPDATE reservation_segments SET fare_class_id = 4",
+     "reservation_segments"),
     ("active ticket on a reservation that is not confirmed", confirmed,
      "UPDATE reservations SET status = 'cancelled'", "tickets"),
     ("active ticket on a cancelled trip", confirmed, "UPDATE trips SET status = 'cancelled'", "tickets"),
