@@ -25,7 +25,8 @@
 -- reservation, its passenger and the seat update written out; check_payment_request,
 -- check_booking_request, read_bookable_segment, insert_reservation and take_seats run only when
 -- these find nothing (bench/booking_ab.py: 1,374 -> 1,195 us). Several segments are read by
--- read_bookable_segments and sold by take_seats.
+-- read_bookable_segments; every segment is sold by the same written-out UPDATE, and take_seats
+-- only when its fare looks full.
 -- requires: raise_error, check_booking_request, check_payment_request, read_bookable_segment
 -- requires: read_bookable_segments, insert_reservation, new_booking_ref, take_seats, utc_now
 DROP PROCEDURE IF EXISTS purchase;
@@ -282,25 +283,21 @@ proc: BEGIN
             reservation_id, segment_no, trip_id, fare_class_id, unit_price, seats, held_until, created_at
         )
         VALUES (p_reservation_id, v_segment_no, v_trip_id, v_fare_class_id, v_price, v_passenger_count, NULL, v_now);
-        IF v_segment_count > 1 THEN
-            CALL take_seats(v_trip_id, v_fare_class_id, v_passenger_count, 1, v_now, v_last_seat);
+        -- The sale, as take_seats makes it (which reclaims lapsed holds when the fare looks full,
+        -- or names the error); LAST_INSERT_ID(expr) hands back the new seats_issued.
+        UPDATE trip_fares
+        SET
+            seats_sold = seats_sold + v_passenger_count,
+            seats_issued = LAST_INSERT_ID(seats_issued + v_passenger_count)
+        WHERE
+            trip_id = v_trip_id
+            AND fare_class_id = v_fare_class_id
+            AND on_sale = 1
+            AND seats_held + seats_sold + v_passenger_count <= capacity;
+        IF ROW_COUNT() > 0 THEN
+            SET v_last_seat = LAST_INSERT_ID();
         ELSE
-            -- The sale, as take_seats makes it (which reclaims lapsed holds when the fare looks
-            -- full, or names the error); LAST_INSERT_ID(expr) hands back the new seats_issued.
-            UPDATE trip_fares
-            SET
-                seats_sold = seats_sold + v_passenger_count,
-                seats_issued = LAST_INSERT_ID(seats_issued + v_passenger_count)
-            WHERE
-                trip_id = v_trip_id
-                AND fare_class_id = v_fare_class_id
-                AND on_sale = 1
-                AND seats_held + seats_sold + v_passenger_count <= capacity;
-            IF ROW_COUNT() > 0 THEN
-                SET v_last_seat = LAST_INSERT_ID();
-            ELSE
-                CALL take_seats(v_trip_id, v_fare_class_id, v_passenger_count, 1, v_now, v_last_seat);
-            END IF;
+            CALL take_seats(v_trip_id, v_fare_class_id, v_passenger_count, 1, v_now, v_last_seat);
         END IF;
         -- The one passenger written out above: the ticket from its id, as the SELECT below
         -- would make it (INSERT ... VALUES is ~60 us cheaper than INSERT ... SELECT here).
