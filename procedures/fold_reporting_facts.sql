@@ -53,6 +53,7 @@ BEGIN
     DECLARE v_to BIGINT UNSIGNED;
     DECLARE v_last INT;
     DECLARE v_pass_started DATETIME;
+    DECLARE v_pending LONGTEXT;
     DECLARE v_done LONGTEXT;
     DECLARE v_users_to BIGINT UNSIGNED;
     DECLARE v_last_user BIGINT UNSIGNED;
@@ -65,7 +66,7 @@ BEGIN
         RESIGNAL;
     END;
 
-    -- v_done is built with JSON_ARRAYAGG, which the caller's group_concat_max_len could cut short.
+    -- v_pending and v_done are built with JSON_ARRAYAGG, which the caller's group_concat_max_len could cut short.
     SET foreign_key_checks = 1, unique_checks = 1, group_concat_max_len = GREATEST(@@group_concat_max_len, 1048576);
     IF p_batch_size IS NULL OR p_batch_size NOT BETWEEN 1 AND 2000 THEN
         CALL raise_error(50001, 'batch size must be 1 to 2000');
@@ -88,16 +89,24 @@ BEGIN
         SET p_pass = 1;
     END IF;
     -- The batch ends at the p_batch_size-th pending reservation after the cursor, or at the last.
-    SELECT reservation_id INTO v_to FROM reservations
+    -- The pending ones are read through their index, named (FORCE INDEX): the marks just cleared
+    -- stay in it, delete-marked, until InnoDB purges them, and the optimizer, counting them,
+    -- read the whole key range instead (a pass's first batch: every reservation).
+    SELECT reservation_id INTO v_to FROM reservations FORCE INDEX (idx_reservations_facts_pending)
     WHERE facts_pending = 1 AND reservation_id > v_from
     ORDER BY reservation_id
     LIMIT v_last, 1;
     IF v_to IS NULL THEN
         SET p_pass = p_pass + 2;
-        SELECT COALESCE(MAX(reservation_id), v_from) INTO v_to FROM reservations
+        SELECT COALESCE(MAX(reservation_id), v_from) INTO v_to
+        FROM reservations FORCE INDEX (idx_reservations_facts_pending)
         WHERE facts_pending = 1 AND reservation_id > v_from;
     END IF;
-    SELECT COUNT(*) INTO p_folded FROM reservations
+    SELECT
+        COUNT(*) AS folded,
+        COALESCE(JSON_ARRAYAGG(reservation_id), '[]') AS pending
+    INTO p_folded, v_pending
+    FROM reservations FORCE INDEX (idx_reservations_facts_pending)
     WHERE facts_pending = 1 AND reservation_id > v_from AND reservation_id <= v_to;
 
     IF p_folded > 0 THEN
@@ -108,7 +117,7 @@ BEGIN
         -- until the end of the batch), and a payment would wait for the fold. Held ones are not
         -- locked: they stay pending and the next pass sees how they ended.
         SELECT COALESCE(JSON_ARRAYAGG(reservation_id), '[]') INTO v_done
-        FROM reservations
+        FROM reservations FORCE INDEX (idx_reservations_facts_pending)
         WHERE facts_pending = 1 AND reservation_id > v_from AND reservation_id <= v_to AND status <> 'held';
         SELECT COALESCE(JSON_ARRAYAGG(r.reservation_id), '[]') INTO v_done
         FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
@@ -119,7 +128,7 @@ BEGIN
             created_at, reservation_id, user_id, status, currency, total_amount, first_departs_at, lead_days,
             mode, origin_station_id, destination_station_id, passengers, paid, refunded
         )
-        SELECT
+        SELECT STRAIGHT_JOIN
             r.created_at,
             r.reservation_id,
             r.user_id,
@@ -140,7 +149,7 @@ BEGIN
                 SELECT COALESCE(SUM(ref.amount), 0) FROM refunds AS ref
                 WHERE ref.reservation_id = r.reservation_id
             ) AS refunded
-        FROM reservations AS r
+        FROM reservations AS r FORCE INDEX (idx_reservations_facts_pending)
         INNER JOIN reservation_segments AS s ON r.reservation_id = s.reservation_id AND s.segment_no = 1
         INNER JOIN trips AS t ON s.trip_id = t.trip_id
         WHERE r.facts_pending = 1 AND r.reservation_id > v_from AND r.reservation_id <= v_to
@@ -153,7 +162,10 @@ BEGIN
             refunded = VALUES (refunded);
 
         -- Payments and refunds are append-only: add the new ones; a refund flips the
-        -- reservation's payment rows to refunded_later.
+        -- reservation's payment rows to refunded_later. Those of the batch's pending
+        -- reservations, found by key (v_pending): a key range read every payment below the
+        -- batch's last reservation, as a pass's first batch starts at 0 (0.7 s a pass on
+        -- 270,000 reservations, every 10 s, growing).
         INSERT INTO money_facts (
             created_at, kind, money_id, segment_no, reservation_id, currency, amount, segment_share,
             first_mode, mode, origin_station_id, destination_station_id, method, refunded_later
@@ -180,26 +192,26 @@ BEGIN
             ) AS refunded_later
         FROM (
             SELECT
-                created_at,
+                pay.created_at,
                 'payment' AS kind,
-                payment_id AS money_id,
-                reservation_id,
-                currency,
-                amount,
-                method
-            FROM payments
-            WHERE reservation_id > v_from AND reservation_id <= v_to
+                pay.payment_id AS money_id,
+                pay.reservation_id,
+                pay.currency,
+                pay.amount,
+                pay.method
+            FROM JSON_TABLE(v_pending, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS pending
+            INNER JOIN payments AS pay ON pending.reservation_id = pay.reservation_id
             UNION ALL
             SELECT
-                created_at,
+                ref.created_at,
                 'refund' AS kind,
-                refund_id AS money_id,
-                reservation_id,
-                currency,
-                amount,
+                ref.refund_id AS money_id,
+                ref.reservation_id,
+                ref.currency,
+                ref.amount,
                 NULL AS method
-            FROM refunds
-            WHERE reservation_id > v_from AND reservation_id <= v_to
+            FROM JSON_TABLE(v_pending, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS pending
+            INNER JOIN refunds AS ref ON pending.reservation_id = ref.reservation_id
         ) AS m
         INNER JOIN reservations AS r ON m.reservation_id = r.reservation_id
         INNER JOIN reservation_segments AS s ON m.reservation_id = s.reservation_id
@@ -215,7 +227,7 @@ BEGIN
             DATE(created_at) AS day,
             user_id,
             MIN(created_at) AS created_at
-        FROM reservations
+        FROM reservations FORCE INDEX (idx_reservations_facts_pending)
         WHERE facts_pending = 1 AND reservation_id > v_from AND reservation_id <= v_to
         GROUP BY DATE(created_at), user_id
         ON DUPLICATE KEY UPDATE created_at = LEAST(created_at, VALUES (created_at));
