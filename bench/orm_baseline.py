@@ -29,6 +29,7 @@ from decimal import Decimal
 import booking
 from common import bench_url, command_line, connect, describe_machine, write_section
 from sqlalchemy import DateTime, Integer, Numeric, String, create_engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from harness import procedures as sp
@@ -119,8 +120,7 @@ class Ticket(Base):
 REF_CHARS = string.ascii_uppercase.replace("I", "").replace("O", "") + "23456789"
 
 
-def orm_book(session: Session, user_id: int, trip_id: int, rng: random.Random) -> None:
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+def orm_hold(session: Session, user_id: int, trip_id: int, rng: random.Random, now: dt.datetime) -> int:
     with session.begin():
         fare = session.execute(
             select(TripFare).filter_by(trip_id=trip_id, fare_class_id=1).with_for_update()
@@ -140,7 +140,20 @@ def orm_book(session: Session, user_id: int, trip_id: int, rng: random.Random) -
                             unit_price=fare.price, seats=1, held_until=reservation.expires_at, created_at=now))  # fmt: skip
         session.add(Passenger(reservation_id=reservation.reservation_id, passenger_no=1, full_name="Bench Traveller",
                               created_at=now))  # fmt: skip
-        reservation_id = reservation.reservation_id
+        return reservation.reservation_id
+
+
+def orm_book(session: Session, user_id: int, trip_id: int, rng: random.Random) -> None:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    for _ in range(10):  # a booking reference already taken: draw another, as the procedures do
+        try:
+            reservation_id = orm_hold(session, user_id, trip_id, rng, now)
+            break
+        except IntegrityError as error:
+            if "uq_reservations_booking_ref" not in str(error):
+                raise
+    else:
+        raise RuntimeError("ten booking references in a row were taken")
     with session.begin():
         reservation = session.execute(
             select(Reservation).filter_by(reservation_id=reservation_id).with_for_update()

@@ -5,7 +5,8 @@
 -- The trips are bench trips numbered first_trip .. first_trip + trips - 1, economy, price 10.00
 -- EUR (bench/booking.py creates them). Deadlocks and lock wait timeouts (1213, 1205) are retried
 -- by sysbench (--mysql-ignore-errors), like the harness does; SOLD_OUT (50003) is ignored too
--- for sellout runs, where it is the expected answer once the seats are gone.
+-- for sellout runs, where it is the expected answer once the seats are gone, and DUPLICATE
+-- (50005) is retried: 69436a2's procedures run out of booking references (bench/booking.py).
 
 sysbench.cmdline.options = {
     first_trip = {"Id of the first bench trip", 1},
