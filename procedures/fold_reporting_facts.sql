@@ -55,6 +55,8 @@ BEGIN
     DECLARE v_pass_started DATETIME;
     DECLARE v_pending LONGTEXT;
     DECLARE v_done LONGTEXT;
+    DECLARE v_paid LONGTEXT;
+    DECLARE v_keys LONGTEXT;  -- v_done's keys written out for IN (...)
     DECLARE v_users_to BIGINT UNSIGNED;
     DECLARE v_last_user BIGINT UNSIGNED;
     DECLARE v_days_to DATE;
@@ -115,15 +117,25 @@ BEGIN
         -- with a plain read, then locked by key: a locking read of the pending range would also
         -- lock the held reservations it passes over (through idx_reservations_facts_pending,
         -- until the end of the batch), and a payment would wait for the fold. Held ones are not
-        -- locked: they stay pending and the next pass sees how they ended.
+        -- locked: they stay pending and the next pass sees how they ended. The keys are written
+        -- into the statement (PREPARE), as in the clearing below: joined to a JSON_TABLE of
+        -- them, a small table was read whole through a join buffer, every row locked till the
+        -- end of the batch (held ones too: a payment waited for the fold).
         SELECT COALESCE(JSON_ARRAYAGG(reservation_id), '[]') INTO v_done
         FROM reservations FORCE INDEX (idx_reservations_facts_pending)
         WHERE facts_pending = 1 AND reservation_id > v_from AND reservation_id <= v_to AND status <> 'held';
-        SELECT COALESCE(JSON_ARRAYAGG(r.reservation_id), '[]') INTO v_done
-        FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
-        INNER JOIN reservations AS r ON done.reservation_id = r.reservation_id
-        WHERE r.facts_pending = 1 AND r.status <> 'held'
-        FOR UPDATE;
+        IF v_done <> '[]' THEN
+            SET v_keys = TRIM(LEADING '[' FROM TRIM(TRAILING ']' FROM v_done));
+            SET @fold_lock = CONCAT(
+                'SELECT COALESCE(JSON_ARRAYAGG(reservation_id), ''[]'') INTO @fold_done',
+                ' FROM reservations FORCE INDEX (PRIMARY) WHERE reservation_id IN (', v_keys, ')',
+                ' AND facts_pending = 1 AND status <> ''held'' FOR UPDATE'
+            );
+            PREPARE fold_lock FROM @fold_lock;
+            EXECUTE fold_lock;
+            DEALLOCATE PREPARE fold_lock;
+            SET v_done = @fold_done, @fold_lock = NULL, @fold_done = NULL;
+        END IF;
         INSERT INTO booking_facts (
             created_at, reservation_id, user_id, status, currency, total_amount, first_departs_at, lead_days,
             mode, origin_station_id, destination_station_id, passengers, paid, refunded
@@ -233,20 +245,38 @@ BEGIN
         ON DUPLICATE KEY UPDATE created_at = LEAST(created_at, VALUES (created_at));
 
         -- Exactly the reservations locked above; updated_at = updated_at: folding is not a change
-        -- of the reservation. Joined, not IN (SELECT ... FROM JSON_TABLE): MariaDB 10.11 makes no
-        -- semi-join of an UPDATE's IN subquery and read the whole list again for every pending
-        -- row of the range (500 x 500 values a batch, a third of the fold's time).
-        -- (noqa: sqlfluff's fix and lint disagree on this join's indent inside a block)
-        UPDATE reservations AS r
-        INNER JOIN JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done  -- noqa: LT02
-            ON r.reservation_id = done.reservation_id  -- noqa: LT02
-        SET r.facts_pending = NULL, r.updated_at = r.updated_at
-        WHERE r.facts_pending = 1;
+        -- of the reservation. By their keys written into the statement, as the locking read
+        -- above: a single-table statement by a list of keys reads those rows only, whatever the
+        -- table's size (joined to the JSON_TABLE, it read and locked held ones too; as
+        -- IN (SELECT ... FROM JSON_TABLE), MariaDB 10.11 made no semi-join and read the whole
+        -- list again for every pending row: a third of the fold's time). The keys are BIGINT
+        -- values from JSON_ARRAYAGG: nothing else gets into the statement.
+        IF v_done <> '[]' THEN
+            SET v_keys = TRIM(LEADING '[' FROM TRIM(TRAILING ']' FROM v_done));
+            SET @fold_clear = CONCAT(
+                'UPDATE reservations FORCE INDEX (PRIMARY) SET facts_pending = NULL, updated_at = updated_at',
+                ' WHERE facts_pending = 1 AND reservation_id IN (', v_keys, ')'
+            );
+            PREPARE fold_clear FROM @fold_clear;
+            EXECUTE fold_clear;
+            DEALLOCATE PREPARE fold_clear;
+            SET @fold_clear = NULL;
+        END IF;
 
         -- The roll-ups (V0040) gain the reservations just cleared: what they hold of one is final
         -- now (a payment only ever comes before a reservation leaves held; a later refund adds
         -- itself). money_days once it is built (by the first building batch, below);
-        -- customer_months for the customers built.
+        -- customer_months for the customers built. All five hold paid reservations only: the
+        -- cleared ones with a payment (v_paid; none in a batch of expired holds, whose five
+        -- statements are skipped: they lifted booking p99 while expiry cleared 100,000 holds).
+        SELECT COALESCE(JSON_ARRAYAGG(done.reservation_id), '[]') INTO v_paid
+        FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+        WHERE EXISTS (
+            SELECT 1 FROM payments AS pay
+            WHERE pay.reservation_id = done.reservation_id
+        );
+    END IF;
+    IF v_paid <> '[]' THEN
         IF v_users_to IS NULL OR v_users_to > 0 THEN
             INSERT INTO money_days (day, currency, first_mode, payments, gross)
             SELECT
@@ -255,7 +285,7 @@ BEGIN
                 mf.first_mode,
                 COUNT(*) AS payments,
                 SUM(mf.amount) AS gross
-            FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+            FROM JSON_TABLE(v_paid, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
             INNER JOIN money_facts AS mf ON done.reservation_id = mf.reservation_id
             WHERE mf.kind = 'payment' AND mf.segment_no = 1
             GROUP BY DATE(mf.created_at), mf.currency, mf.first_mode
@@ -272,7 +302,7 @@ BEGIN
             SUM(bf.passengers) AS passengers,
             SUM(bf.paid) AS paid,
             SUM(bf.refunded) AS refunded
-        FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+        FROM JSON_TABLE(v_paid, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
         INNER JOIN booking_facts AS bf ON done.reservation_id = bf.reservation_id
         WHERE bf.paid > 0 AND (v_users_to IS NULL OR bf.user_id <= v_users_to)
         GROUP BY bf.user_id, bf.currency, DATE(bf.created_at) - INTERVAL (DAYOFMONTH(bf.created_at) - 1) DAY
@@ -290,7 +320,7 @@ BEGIN
             INTERVAL(bf.lead_days, 1, 2, 4, 8, 15, 31, 61) AS lead_bucket,
             COUNT(*) AS reservations,
             SUM(bf.paid) AS paid
-        FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+        FROM JSON_TABLE(v_paid, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
         INNER JOIN booking_facts AS bf ON done.reservation_id = bf.reservation_id
         WHERE bf.paid > 0 AND (v_days_to IS NULL OR bf.created_at < v_days_to)
         GROUP BY DATE(bf.created_at), bf.currency, bf.mode, lead_bucket
@@ -305,7 +335,7 @@ BEGIN
             mf.destination_station_id,
             mf.mode,
             SUM(mf.segment_share) AS gross
-        FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+        FROM JSON_TABLE(v_paid, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
         INNER JOIN money_facts AS mf ON done.reservation_id = mf.reservation_id
         WHERE mf.kind = 'payment' AND (v_days_to IS NULL OR mf.created_at < v_days_to)
         GROUP BY DATE(mf.created_at), mf.currency, mf.origin_station_id, mf.destination_station_id, mf.mode
@@ -317,7 +347,7 @@ BEGIN
             mf.method,
             COUNT(*) AS payments,
             SUM(mf.amount) AS amount
-        FROM JSON_TABLE(v_done, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
+        FROM JSON_TABLE(v_paid, '$[*]' COLUMNS (reservation_id BIGINT UNSIGNED PATH '$')) AS done
         INNER JOIN money_facts AS mf ON done.reservation_id = mf.reservation_id
         WHERE mf.kind = 'payment' AND mf.segment_no = 1 AND (v_days_to IS NULL OR mf.created_at < v_days_to)
         GROUP BY DATE(mf.created_at), mf.currency, mf.method

@@ -201,9 +201,10 @@ def test_racing_folds_and_bookings_fold_each_reservation_once(shop, batch):
     assert shop.violations() == []
 
 
-def session_updates(conn) -> int:
+def session_count(conn, counter: str) -> int:
+    """A session status counter (Handler_update, Com_insert_select: statements inside procedures count)."""
     cur = conn.cursor()
-    cur.execute("SHOW SESSION STATUS LIKE 'Handler_update'")
+    cur.execute("SHOW SESSION STATUS LIKE %s", (counter,))
     (_, value) = cur.fetchone()
     cur.close()
     return int(value)
@@ -217,16 +218,43 @@ def test_a_batch_updates_each_folded_reservation_once(shop):
     for reservation in made:
         shop.pay(reservation, user)
     (before,) = shop.query("SELECT batches FROM reporting_folds")
-    updates = session_updates(shop.conn)
+    updates = session_count(shop.conn, "Handler_update")
     refresh(shop.conn)
     (after,) = shop.query("SELECT batches FROM reporting_folds")
     # One row update per folded reservation (the clear) and one of reporting_folds per batch;
     # the reporting and roll-up rows are all new inserts. Marking first, then clearing, made it
     # 2 per reservation.
-    assert session_updates(shop.conn) - updates == len(made) + after["batches"] - before["batches"]
+    assert session_count(shop.conn, "Handler_update") - updates == len(made) + after["batches"] - before["batches"]
     assert [shop.reservation(r)["facts_pending"] for r in made] == [None, None, None]
     assert shop.violations() == []
     shop.at(NOW)
+
+
+def test_a_batch_of_expired_holds_writes_no_rollup(shop):
+    """The five roll-up statements hold paid reservations only: a batch that clears none (expired
+    holds) skips them; the folded expiries still reach booking_facts."""
+    shop.query("ALTER EVENT fold_reporting_facts DISABLE")  # the batches are counted one by one
+    try:
+        refresh(shop.conn)
+        user, trip = shop.user(), shop.trip(capacity=20, departs=NOW + dt.timedelta(days=10))
+        lapsing = [shop.book(user, trip) for _ in range(2)]
+        shop.at(NOW + dt.timedelta(hours=1))
+        assert sp.expire_reservations(shop.conn, 100) >= 2
+        before = session_count(shop.conn, "Com_insert_select")
+        fold_one_batch(shop.conn)
+        # booking_facts, money_facts and user_activity_days; no roll-up
+        assert session_count(shop.conn, "Com_insert_select") - before == 3
+        assert [facts(shop, r)["booking"] for r in lapsing] == [[("expired", "0.00", "0.00")]] * 2
+        paid = shop.book(user, trip)
+        shop.pay(paid, user)
+        before = session_count(shop.conn, "Com_insert_select")
+        fold_one_batch(shop.conn)
+        # and the five roll-ups: money_days, customer_months, booking_days, route_days, payment_method_days
+        assert session_count(shop.conn, "Com_insert_select") - before == 8
+        assert shop.violations() == []
+    finally:
+        shop.query("ALTER EVENT fold_reporting_facts ENABLE")
+        shop.at(NOW)
 
 
 def session_reads(conn) -> int:
@@ -286,11 +314,29 @@ def fold_one_batch(conn) -> None:
     conn.commit()
 
 
-def test_a_hold_paid_while_its_batch_runs_stays_pending(shop):
+# Rows a second session holds (inserted, not committed), so that the batch waits at a statement:
+# the activity day is written just before the batch clears its reservations, money_days just after.
+BLOCKERS = {
+    "before clearing": (
+        "INSERT INTO user_activity_days (day, user_id, created_at) VALUES (%(day)s, %(user)s, %(day)s)",
+        "INSERT INTO user_activity_days",
+    ),
+    "after clearing": (
+        "INSERT INTO money_days (day, currency, first_mode, payments, gross)"
+        " SELECT %(day)s, 'EUR', mode, 1, 0 FROM trips WHERE trip_id = %(trip)s ON DUPLICATE KEY UPDATE gross = gross",
+        "INSERT INTO money_days",
+    ),
+}
+
+
+@pytest.mark.parametrize("moment", BLOCKERS)
+def test_a_hold_paid_while_its_batch_runs_stays_pending(shop, moment):
     """The batch clears exactly the reservations it locked: a hold paid after the batch read it
-    (here: while the batch waits on its last statement's lock) keeps its mark, though it is no
-    longer held when the batch clears; clearing it would leave its stale 'held' fact for good.
-    The payment itself does not wait for the batch (which never locks a held reservation)."""
+    (here: while the batch waits on a lock) keeps its mark, though it is no longer held when the
+    batch clears; clearing it would leave its stale 'held' fact for good. The payment itself does
+    not wait for the batch, which never locks a held reservation (joined to the batch's list, the
+    locking read went through a small reservations table whole, by a join buffer, and locked every
+    row, the hold too: run after the first case, the second waited 50 s for the batch)."""
     shop.query("ALTER EVENT fold_reporting_facts DISABLE")  # this test interleaves one batch by hand
     refresh(shop.conn)
     user, trip = shop.user(), shop.trip(capacity=20)
@@ -299,20 +345,17 @@ def test_a_hold_paid_while_its_batch_runs_stays_pending(shop):
     hold = shop.book(user, trip)
     blocker, folder, payer = open_at(shop.url), open_at(shop.url), open_at(shop.url)
     try:
-        # The user's activity row for the day, inserted and not committed: the batch's last write
-        # before clearing (user_activity_days) waits for it, after booking_facts read the hold.
-        blocker.cursor().execute(
-            "INSERT INTO user_activity_days (day, user_id, created_at) VALUES (%s, %s, %s)", (NOW.date(), user, NOW)
-        )
+        blocking, statement = BLOCKERS[moment]
+        blocker.cursor().execute(blocking, {"day": NOW.date(), "user": user, "trip": trip})
         with ThreadPoolExecutor(max_workers=1) as pool:
             folding = pool.submit(fold_one_batch, folder)
             for _ in range(200):
-                if running(shop.conn, folder.connection_id).startswith("INSERT INTO user_activity_days"):
+                if running(shop.conn, folder.connection_id).startswith(statement):
                     break
                 threading.Event().wait(0.05)
             else:
                 blocker.rollback()
-                pytest.fail("the fold never waited on the activity row")
+                pytest.fail(f"the fold never waited at {statement}")
             sp.pay_reservation(payer, hold, user, "100.00", "EUR", "card", f"late-{hold}")
             blocker.rollback()
             folding.result()
