@@ -55,7 +55,7 @@ BEGIN
     DECLARE v_pass_started DATETIME;
     DECLARE v_pending LONGTEXT;
     DECLARE v_done LONGTEXT;
-    DECLARE v_paid LONGTEXT;
+    DECLARE v_paid LONGTEXT DEFAULT '[]';  -- the cleared reservations with a payment
     DECLARE v_keys LONGTEXT;  -- v_done's keys written out for IN (...)
     DECLARE v_users_to BIGINT UNSIGNED;
     DECLARE v_last_user BIGINT UNSIGNED;

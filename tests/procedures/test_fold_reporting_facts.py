@@ -15,7 +15,7 @@ from harness import procedures as sp
 from harness.seed import seed_reference
 from harness.synthetic import generate
 
-from ..conftest import create_database, drop_database, migrate
+from ..conftest import migrate
 from .conftest import NOW, REPO_ROOT, Shop, open_at, set_clock
 
 
@@ -267,18 +267,23 @@ def session_reads(conn) -> int:
 
 
 @pytest.fixture
-def history(server_url, request) -> Iterator[Shop]:
-    """A database of its own with 3,000 generated reservations, all folded, on the session clock."""
-    url = migrate(create_database(server_url, request.node.name))
+def small(empty_database) -> Iterator[Shop]:
+    """A database of its own, reference data only, on the session clock: its tables stay small."""
+    url = migrate(empty_database)
     conn = open_at(url)
     try:
         seed_reference(conn, REPO_ROOT)
-        generate(conn, 3000, seed=5, progress=lambda _: None)  # and folds them
-        set_clock(conn, NOW)
         yield Shop(url, conn)
     finally:
         conn.close()
-        drop_database(url)
+
+
+@pytest.fixture
+def history(small) -> Shop:
+    """A database of its own with 3,000 generated reservations, all folded, on the session clock."""
+    generate(small.conn, 3000, seed=5, progress=lambda _: None)  # and folds them
+    set_clock(small.conn, NOW)
+    return small
 
 
 def test_a_pass_reads_what_is_pending_not_the_folded_history(history):
@@ -327,20 +332,6 @@ BLOCKERS = {
         "INSERT INTO money_days",
     ),
 }
-
-
-@pytest.fixture
-def small(server_url, request) -> Iterator[Shop]:
-    """A database of its own, reference data only, on the session clock: its tables stay small."""
-    url = migrate(create_database(server_url, request.node.name))
-    conn = open_at(url)
-    try:
-        seed_reference(conn, REPO_ROOT)
-        set_clock(conn, NOW)
-        yield Shop(url, conn)
-    finally:
-        conn.close()
-        drop_database(url)
 
 
 @pytest.mark.parametrize("moment", BLOCKERS)
